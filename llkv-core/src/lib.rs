@@ -1,0 +1,3 @@
+//! LLKV core (under construction in this commit).
+
+pub mod codec;

@@ -1,0 +1,1 @@
+//! llkv-kernels (being built).

@@ -1,0 +1,1 @@
+//! llkv-macros (being built).

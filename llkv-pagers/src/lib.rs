@@ -1,0 +1,1 @@
+//! llkv-pagers (being built).

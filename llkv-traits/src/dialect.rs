@@ -1,0 +1,142 @@
+//! The SQL flavour contract.
+//!
+//! A [`Dialect`] is a `sqlparser` dialect (by delegation, through [`Dialect::parser`]) plus
+//! the semantics the binder asks about: how DDL types map to Arrow types, how identifiers
+//! fold, where NULLs sort, what integer division and division by zero do, how strings and
+//! numbers coerce, and what a failed statement does to its transaction. Two optional hooks
+//! let a dialect rewrite a statement or an expression *as syntax trees* before binding, so a
+//! dialect extends SQL without forking the binder (and never by rewriting SQL text).
+
+use arrow::datatypes::DataType;
+use sqlparser::ast::{Expr, Statement};
+
+/// Errors a dialect reports.
+#[derive(Debug, thiserror::Error)]
+pub enum DialectError {
+    /// A DDL type this dialect does not map.
+    #[error("unsupported type {0}")]
+    UnsupportedType(String),
+    /// Anything else, described.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// What `integer / integer` means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntegerDivision {
+    /// Truncating integer division (SQLite, PostgreSQL).
+    Truncate,
+    /// The quotient as a double (DuckDB's `/`).
+    Float,
+}
+
+/// What dividing by zero yields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DivisionByZero {
+    /// NULL (SQLite, DuckDB).
+    Null,
+    /// An error (PostgreSQL).
+    Error,
+}
+
+/// What integer overflow in arithmetic does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntegerOverflow {
+    /// An error naming the operation (DuckDB, PostgreSQL).
+    Error,
+    /// The result becomes a double (SQLite).
+    PromoteToFloat,
+}
+
+/// How values of different types meet in comparisons and arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coercion {
+    /// SQLite's type affinity: text that looks like a number compares and computes as one,
+    /// and numbers sort before text.
+    SqliteAffinity,
+    /// Implicit casts only between numeric types and from literals; anything else is a type
+    /// error.
+    Strict,
+}
+
+/// What a statement that fails inside an explicit transaction does to the transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorInTransaction {
+    /// The statement is undone and the transaction goes on (SQLite).
+    Continue,
+    /// The statement is undone and the transaction is aborted: every later statement fails
+    /// until `ROLLBACK` (DuckDB, PostgreSQL).
+    MustRollback,
+}
+
+/// The outcome of [`Dialect::rewrite_statement`].
+#[derive(Debug)]
+pub enum StatementHook {
+    /// The dialect does not handle this statement: bind the original.
+    Unhandled(Statement),
+    /// The dialect rewrote it into these statements (possibly none), bound in order.
+    Rewritten(Vec<Statement>),
+}
+
+/// A SQL flavour.
+pub trait Dialect: Send + Sync {
+    /// The dialect's name (`"sqlite"`, `"duckdb"`, ...). sqllogictest `skipif`/`onlyif`
+    /// conditions match it.
+    fn name(&self) -> &str;
+
+    /// The parser dialect, by delegation.
+    fn parser(&self) -> &dyn sqlparser::dialect::Dialect;
+
+    /// The Arrow type a DDL type maps to, or an error naming the type.
+    fn map_type(&self, sql_type: &sqlparser::ast::DataType) -> Result<DataType, DialectError>;
+
+    /// Folds an unquoted identifier for lookup. The default folds to lower case.
+    fn fold_identifier(&self, ident: &str) -> String {
+        ident.to_lowercase()
+    }
+
+    /// Whether NULLs sort first when `ORDER BY` gives no `NULLS FIRST|LAST`.
+    fn nulls_first(&self, descending: bool) -> bool;
+
+    /// What `integer / integer` means.
+    fn integer_division(&self) -> IntegerDivision {
+        IntegerDivision::Truncate
+    }
+
+    /// What dividing by zero yields.
+    fn division_by_zero(&self) -> DivisionByZero {
+        DivisionByZero::Null
+    }
+
+    /// What integer overflow does.
+    fn integer_overflow(&self) -> IntegerOverflow {
+        IntegerOverflow::Error
+    }
+
+    /// How mixed types coerce.
+    fn coercion(&self) -> Coercion {
+        Coercion::Strict
+    }
+
+    /// What a failed statement does to an explicit transaction.
+    fn error_in_transaction(&self) -> ErrorInTransaction {
+        ErrorInTransaction::MustRollback
+    }
+
+    /// The canonical name of a function alias (already lower-cased), if this is one.
+    fn function_alias(&self, name: &str) -> Option<&'static str> {
+        let _ = name;
+        None
+    }
+
+    /// Rewrites a statement before binding. The default hands it on.
+    fn rewrite_statement(&self, statement: Statement) -> Result<StatementHook, DialectError> {
+        Ok(StatementHook::Unhandled(statement))
+    }
+
+    /// Rewrites an expression before binding; `None` (the default) keeps it.
+    fn rewrite_expr(&self, expr: &Expr) -> Result<Option<Expr>, DialectError> {
+        let _ = expr;
+        Ok(None)
+    }
+}
