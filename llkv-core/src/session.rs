@@ -1,0 +1,310 @@
+//! Sessions: one connection's transaction state and statement execution.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch};
+use arrow::datatypes::{Field, Schema, SchemaRef};
+use llkv_traits::{Dialect, ErrorInTransaction, StatementHook};
+use sqlparser::ast::Statement;
+use sqlparser::parser::Parser;
+
+use crate::binder::Binder;
+use crate::catalog::TableMeta;
+use crate::database::{Database, Transaction};
+use crate::error::{Error, Result};
+use crate::exec::{ExecCtx, Semantics, collect, concat};
+
+mod ddl;
+mod dml;
+
+/// The rows a query returned.
+#[derive(Debug, Clone)]
+pub struct QueryResult {
+    /// The result columns' names and types.
+    pub schema: SchemaRef,
+    /// The rows, in batches.
+    pub batches: Vec<RecordBatch>,
+}
+
+impl QueryResult {
+    /// Total number of rows.
+    pub fn num_rows(&self) -> usize {
+        self.batches.iter().map(|b| b.num_rows()).sum()
+    }
+
+    /// All rows as one batch.
+    pub fn concat(&self) -> Result<RecordBatch> {
+        concat(&self.schema, &self.batches)
+    }
+}
+
+/// What one statement did.
+#[derive(Debug, Clone)]
+pub enum StatementResult {
+    /// A query's rows.
+    Query(QueryResult),
+    /// Rows changed by `INSERT`, `UPDATE` or `DELETE`.
+    Affected {
+        /// `"INSERT"`, `"UPDATE"` or `"DELETE"`.
+        verb: &'static str,
+        /// How many rows.
+        rows: u64,
+    },
+    /// A statement without rows (`CREATE TABLE`, `BEGIN`, ...), named.
+    Done(&'static str),
+}
+
+/// One connection to a [`Database`]: its dialect and its transaction state.
+///
+/// Statements outside `BEGIN ... COMMIT` run in their own transaction (autocommit). A
+/// statement that fails is undone on its own; inside an explicit transaction, the dialect
+/// decides whether the transaction goes on ([`ErrorInTransaction::Continue`]) or must be
+/// rolled back ([`ErrorInTransaction::MustRollback`]).
+pub struct Session {
+    db: Arc<Database>,
+    dialect: Arc<dyn Dialect>,
+    txn: Option<Transaction>,
+    aborted: bool,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("dialect", &self.dialect.name())
+            .field("in_transaction", &self.txn.is_some())
+            .finish()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some(t) = self.txn.take() {
+            self.db.rollback(t);
+        }
+    }
+}
+
+impl Session {
+    /// A session on `db` speaking `dialect`.
+    pub fn new(db: Arc<Database>, dialect: Arc<dyn Dialect>) -> Self {
+        Self {
+            db,
+            dialect,
+            txn: None,
+            aborted: false,
+        }
+    }
+
+    /// The database.
+    pub fn database(&self) -> &Arc<Database> {
+        &self.db
+    }
+
+    /// The dialect.
+    pub fn dialect(&self) -> &Arc<dyn Dialect> {
+        &self.dialect
+    }
+
+    /// True inside `BEGIN ... COMMIT`.
+    pub fn in_transaction(&self) -> bool {
+        self.txn.is_some()
+    }
+
+    /// Parses `sql` with the session's dialect.
+    pub fn parse(&self, sql: &str) -> Result<Vec<Statement>> {
+        Ok(Parser::parse_sql(self.dialect.parser(), sql)?)
+    }
+
+    /// Runs every statement of `sql` in order, stopping at the first error.
+    pub fn execute(&mut self, sql: &str) -> Result<Vec<StatementResult>> {
+        let statements = self.parse(sql)?;
+        let mut out = Vec::with_capacity(statements.len());
+        for s in statements {
+            out.extend(self.execute_statement(s)?);
+        }
+        Ok(out)
+    }
+
+    /// Runs one query and returns its rows.
+    pub fn query(&mut self, sql: &str) -> Result<QueryResult> {
+        let mut results = self.execute(sql)?;
+        match results.pop() {
+            Some(StatementResult::Query(q)) if results.is_empty() => Ok(q),
+            _ => Err(Error::Type(format!("not a single query: {sql}"))),
+        }
+    }
+
+    /// Names of the tables and views this session sees, sorted.
+    pub fn table_names(&self) -> Result<Vec<String>> {
+        let mut names: Vec<String> = self.with_snapshot(|db, t| {
+            Ok(db.catalog_entries(&t.snap)?.iter().map(|m| m.name.clone()).collect())
+        })?;
+        names.sort();
+        Ok(names)
+    }
+
+    /// The catalog entry of a table or view.
+    pub fn table_meta(&self, name: &str) -> Result<Option<Arc<TableMeta>>> {
+        self.with_snapshot(|db, t| {
+            Ok(db
+                .catalog_entries(&t.snap)?
+                .into_iter()
+                .find(|m| m.name.eq_ignore_ascii_case(name)))
+        })
+    }
+
+    fn with_snapshot<T>(&self, f: impl FnOnce(&Database, &Transaction) -> Result<T>) -> Result<T> {
+        match &self.txn {
+            Some(t) => f(&self.db, t),
+            None => {
+                let t = self.db.begin();
+                let r = f(&self.db, &t);
+                self.db.rollback(t);
+                r
+            }
+        }
+    }
+
+    /// Runs one parsed statement.
+    pub fn execute_statement(&mut self, statement: Statement) -> Result<Vec<StatementResult>> {
+        let statements = match self.dialect.rewrite_statement(statement)? {
+            StatementHook::Unhandled(s) => vec![s],
+            StatementHook::Rewritten(v) => v,
+        };
+        let mut out = Vec::with_capacity(statements.len());
+        for s in statements {
+            out.push(self.run_one(s)?);
+        }
+        Ok(out)
+    }
+
+    fn run_one(&mut self, statement: Statement) -> Result<StatementResult> {
+        match &statement {
+            Statement::StartTransaction { .. } => {
+                if self.txn.is_some() {
+                    return Err(Error::Transaction(
+                        "cannot start a transaction within a transaction".into(),
+                    ));
+                }
+                self.txn = Some(self.db.begin());
+                self.aborted = false;
+                return Ok(StatementResult::Done("BEGIN"));
+            }
+            Statement::Commit { .. } => {
+                let t = self.txn.take().ok_or_else(|| {
+                    Error::Transaction("cannot commit - no transaction is active".into())
+                })?;
+                if self.aborted {
+                    self.aborted = false;
+                    self.db.rollback(t);
+                    return Err(Error::Transaction(
+                        "current transaction is aborted: it was rolled back".into(),
+                    ));
+                }
+                self.db.commit(t)?;
+                return Ok(StatementResult::Done("COMMIT"));
+            }
+            Statement::Rollback { savepoint: None, .. } => {
+                let t = self.txn.take().ok_or_else(|| {
+                    Error::Transaction("cannot rollback - no transaction is active".into())
+                })?;
+                self.aborted = false;
+                self.db.rollback(t);
+                return Ok(StatementResult::Done("ROLLBACK"));
+            }
+            _ => {}
+        }
+        if self.aborted {
+            return Err(Error::Transaction(
+                "current transaction is aborted, commands ignored until end of transaction block"
+                    .into(),
+            ));
+        }
+        let autocommit = self.txn.is_none();
+        let mut t = match self.txn.take() {
+            Some(t) => t,
+            None => self.db.begin(),
+        };
+        let mark = t.undo.len();
+        let result = self.dispatch(&mut t, &statement);
+        match result {
+            Ok(r) => {
+                if autocommit {
+                    self.db.commit(t)?;
+                } else {
+                    self.txn = Some(t);
+                }
+                Ok(r)
+            }
+            Err(e) => {
+                if autocommit {
+                    self.db.rollback(t);
+                } else {
+                    t.rollback_to(&self.db, mark);
+                    if self.dialect.error_in_transaction() == ErrorInTransaction::MustRollback
+                        || matches!(e, Error::Conflict(_))
+                    {
+                        self.aborted = true;
+                    }
+                    self.txn = Some(t);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn semantics(&self) -> Semantics {
+        Semantics {
+            overflow: self.dialect.integer_overflow(),
+            division_by_zero: self.dialect.division_by_zero(),
+            coercion: self.dialect.coercion(),
+        }
+    }
+
+    fn dispatch(&self, t: &mut Transaction, s: &Statement) -> Result<StatementResult> {
+        match s {
+            Statement::Query(q) => {
+                let catalog = self.db.catalog_view(t.snap);
+                let mut binder = Binder::new(&catalog, self.dialect.as_ref());
+                let bound = binder.bind_query(q)?;
+                let ctx = ExecCtx::new(t.snap, self.semantics());
+                let batches = collect(&ctx, &bound.plan)?;
+                let plan_schema = bound.plan.schema();
+                let schema = Arc::new(Schema::new(
+                    plan_schema
+                        .fields()
+                        .iter()
+                        .zip(&bound.names)
+                        .map(|(f, n)| Field::new(n, f.data_type().clone(), true))
+                        .collect::<Vec<_>>(),
+                ));
+                let batches = batches
+                    .into_iter()
+                    .map(|b| rename(&schema, b))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(StatementResult::Query(QueryResult { schema, batches }))
+            }
+            Statement::CreateTable(ct) => ddl::create_table(self, t, ct),
+            Statement::CreateView { .. } => ddl::create_view(self, t, s),
+            Statement::Drop { .. } => ddl::drop(self, t, s),
+            Statement::Insert(ins) => dml::insert(self, t, ins),
+            Statement::Update { .. } => dml::update(self, t, s),
+            Statement::Delete(d) => dml::delete(self, t, d),
+            other => Err(Error::Unsupported(format!("statement {}", first_words(other)))),
+        }
+    }
+}
+
+fn first_words(s: &Statement) -> String {
+    let text = s.to_string();
+    text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
+fn rename(schema: &SchemaRef, b: RecordBatch) -> Result<RecordBatch> {
+    let cols: Vec<ArrayRef> = b.columns().to_vec();
+    Ok(RecordBatch::try_new_with_options(
+        schema.clone(),
+        cols,
+        &arrow::array::RecordBatchOptions::new().with_row_count(Some(b.num_rows())),
+    )?)
+}

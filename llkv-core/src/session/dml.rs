@@ -1,0 +1,383 @@
+//! `INSERT`, `UPDATE`, `DELETE`, and the constraint checks they make.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use arrow::array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
+use arrow::datatypes::DataType;
+use arrow::row::{RowConverter, SortField};
+use hashbrown::HashSet;
+use sqlparser::ast::{self, AssignmentTarget, Delete, FromTable, Insert, Statement, TableObject};
+use sqlparser::parser::Parser;
+
+use super::{Session, StatementResult};
+use crate::binder::{Binder, Scope, object_name};
+use crate::catalog::TableMeta;
+use crate::database::Transaction;
+use crate::error::{Error, Result};
+use crate::exec::{ExecCtx, collect, concat, eval, filter_batch};
+use crate::plan::Expr;
+use crate::storage::{RowGroup, TableStore};
+use crate::txn::{NEVER, PENDING_BIT};
+
+pub(super) fn insert(s: &Session, t: &mut Transaction, ins: &Insert) -> Result<StatementResult> {
+    let TableObject::TableName(name) = &ins.table else {
+        return Err(Error::Unsupported("INSERT INTO a table function".into()));
+    };
+    if ins.or.is_some() || ins.on.is_some() || ins.returning.is_some() || ins.replace_into {
+        return Err(Error::Unsupported("INSERT OR / ON CONFLICT / RETURNING".into()));
+    }
+    let source = ins
+        .source
+        .as_ref()
+        .ok_or_else(|| Error::Unsupported("INSERT without VALUES or SELECT".into()))?;
+    let columns: Vec<String> = ins.columns.iter().map(|c| c.value.clone()).collect();
+    let rows = insert_query(s, t, &object_name(name)?, &columns, source)?;
+    Ok(StatementResult::Affected { verb: "INSERT", rows })
+}
+
+/// Inserts the rows of `source` into `table` (columns named by `columns`, or all).
+pub(super) fn insert_query(
+    s: &Session,
+    t: &mut Transaction,
+    table: &str,
+    columns: &[String],
+    source: &ast::Query,
+) -> Result<u64> {
+    let catalog = s.db.catalog_view(t.snap);
+    let mut binder = Binder::new(&catalog, s.dialect.as_ref());
+    let (meta, store) = binder.table_for_write(&ast::ObjectName::from(vec![ast::Ident::new(table)]))?;
+    let targets: Vec<usize> = if columns.is_empty() {
+        (0..meta.columns.len()).collect()
+    } else {
+        let mut seen = Vec::new();
+        for c in columns {
+            let i = meta.column_index(c).ok_or_else(|| {
+                Error::NoSuchColumn(format!("table {} has no column named {c}", meta.name))
+            })?;
+            if seen.contains(&i) {
+                return Err(Error::Syntax(format!("column {c} specified more than once")));
+            }
+            seen.push(i);
+        }
+        seen
+    };
+    let bound = binder.bind_query(source)?;
+    let width = bound.plan.schema().fields().len();
+    if width != targets.len() {
+        return Err(Error::Type(format!(
+            "table {} has {} columns but {} values were supplied",
+            meta.name,
+            targets.len(),
+            width
+        )));
+    }
+    let ctx = ExecCtx::new(t.snap, s.semantics());
+    let schema = bound.plan.schema();
+    let batches = collect(&ctx, &bound.plan)?;
+    let input = concat(&schema, &batches)?;
+    let n = input.num_rows();
+    if n == 0 {
+        return Ok(0);
+    }
+    let mut cols: Vec<Option<ArrayRef>> = vec![None; meta.columns.len()];
+    for (k, &i) in targets.iter().enumerate() {
+        let v = eval::cast_value(&ctx, input.column(k), &meta.columns[i].data_type)?;
+        cols[i] = Some(v);
+    }
+    let full = fill_defaults(s, &ctx, &meta, cols, n)?;
+    write_rows(s, t, &ctx, &meta, &store, full)?;
+    Ok(n as u64)
+}
+
+/// Completes a row batch: columns not given get their DEFAULT (or NULL).
+fn fill_defaults(
+    s: &Session,
+    ctx: &ExecCtx<'_>,
+    meta: &TableMeta,
+    cols: Vec<Option<ArrayRef>>,
+    n: usize,
+) -> Result<RecordBatch> {
+    let empty = RecordBatch::try_new_with_options(
+        Arc::new(arrow::datatypes::Schema::empty()),
+        vec![],
+        &RecordBatchOptions::new().with_row_count(Some(n)),
+    )?;
+    let mut out = Vec::with_capacity(cols.len());
+    for (c, m) in cols.into_iter().zip(&meta.columns) {
+        out.push(match c {
+            Some(a) => a,
+            None => match &m.default {
+                Some(text) => {
+                    let e = Parser::new(s.dialect.parser())
+                        .try_with_sql(text)?
+                        .parse_expr()?;
+                    let catalog = s.db.catalog_view(ctx.snap);
+                    let mut binder = Binder::new(&catalog, s.dialect.as_ref());
+                    let (x, _) = binder.bind_scalar(&e, &Scope::default())?;
+                    let v = eval::evaluate(ctx, &x, &empty)?;
+                    eval::cast_value(ctx, &v, &m.data_type)?
+                }
+                None => arrow::array::new_null_array(&m.data_type, n),
+            },
+        });
+    }
+    Ok(RecordBatch::try_new_with_options(
+        meta.schema(),
+        out,
+        &RecordBatchOptions::new().with_row_count(Some(n)),
+    )?)
+}
+
+/// Checks constraints and appends rows.
+fn write_rows(
+    s: &Session,
+    t: &mut Transaction,
+    ctx: &ExecCtx<'_>,
+    meta: &TableMeta,
+    store: &Arc<TableStore>,
+    batch: RecordBatch,
+) -> Result<()> {
+    let _ = (s, ctx);
+    for (i, c) in meta.columns.iter().enumerate() {
+        if !c.nullable && batch.column(i).null_count() > 0 {
+            return Err(Error::Constraint(format!("NOT NULL constraint failed: {}.{}", meta.name, c.name)));
+        }
+    }
+    check_unique(t, meta, store, &batch)?;
+    store.append(&batch, &t.snap, &mut t.undo);
+    t.touched.insert(meta.id);
+    Ok(())
+}
+
+/// Rejects rows whose unique keys repeat among themselves or match a row this transaction
+/// sees; a match with a row another transaction is writing (or committed after our
+/// snapshot) is a write conflict.
+fn check_unique(t: &Transaction, meta: &TableMeta, store: &TableStore, batch: &RecordBatch) -> Result<()> {
+    for key in meta.unique_keys() {
+        let fields: Vec<SortField> = key
+            .iter()
+            .map(|&i| SortField::new(meta.columns[i].data_type.clone()))
+            .collect();
+        let conv = RowConverter::new(fields)?;
+        let key_cols = |b: &RecordBatch| -> Vec<ArrayRef> { key.iter().map(|&i| b.column(i).clone()).collect() };
+        let new_cols = key_cols(batch);
+        let new_rows = conv.convert_columns(&new_cols)?;
+        let names = key.iter().map(|&i| format!("{}.{}", meta.name, meta.columns[i].name)).collect::<Vec<_>>().join(", ");
+        let mut set: HashSet<&[u8]> = HashSet::with_capacity(batch.num_rows());
+        for (i, r) in new_rows.iter().enumerate() {
+            if new_cols.iter().any(|c| c.is_null(i)) {
+                continue;
+            }
+            if !set.insert(r.data()) {
+                return Err(Error::Constraint(format!("UNIQUE constraint failed: {names}")));
+            }
+        }
+        if set.is_empty() {
+            continue;
+        }
+        let own = t.snap.own_mark();
+        for g in store.groups() {
+            let created = g.created();
+            let deleted = g.deleted();
+            let rows = conv.convert_columns(&key_cols(g.batch()))?;
+            for i in 0..g.num_rows() {
+                let c = created[i].load(Ordering::Acquire);
+                let d = deleted[i].load(Ordering::Acquire);
+                if c == NEVER {
+                    continue;
+                }
+                let visible = t.snap.sees(c, d);
+                let concurrent = !visible
+                    && d == NEVER
+                    && c != own
+                    && ((c & PENDING_BIT != 0) || c > t.snap.read_ts);
+                if !visible && !concurrent {
+                    continue;
+                }
+                if set.contains(rows.row(i).data()) {
+                    return Err(if visible {
+                        Error::Constraint(format!("UNIQUE constraint failed: {names}"))
+                    } else {
+                        Error::Conflict(format!(
+                            "a concurrent transaction wrote the same key of {}",
+                            meta.name
+                        ))
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The rows of each group of `store` that `snap` sees and `filter` accepts.
+fn matching_rows(
+    ctx: &ExecCtx<'_>,
+    store: &TableStore,
+    filter: Option<&Expr>,
+) -> Result<Vec<(Arc<RowGroup>, UInt32Array, RecordBatch)>> {
+    let mut out = Vec::new();
+    for g in store.groups() {
+        let visible = g.visibility(&ctx.snap);
+        if visible.true_count() == 0 {
+            continue;
+        }
+        let idx: UInt32Array = visible
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| *v == Some(true))
+            .map(|(i, _)| i as u32)
+            .collect();
+        let batch = crate::exec::take_batch(g.batch(), &idx)?;
+        let (idx, batch) = match filter {
+            None => (idx, batch),
+            Some(f) => {
+                let with_pos = append_positions(&batch, &idx)?;
+                let kept = filter_batch(ctx, &with_pos, std::slice::from_ref(f))?;
+                let pos = kept
+                    .column(kept.num_columns() - 1)
+                    .as_any()
+                    .downcast_ref::<UInt32Array>()
+                    .ok_or_else(|| Error::Execution("row positions lost".into()))?
+                    .clone();
+                let n = kept.num_columns() - 1;
+                let cols = kept.columns()[..n].to_vec();
+                let b = RecordBatch::try_new_with_options(
+                    batch.schema(),
+                    cols,
+                    &RecordBatchOptions::new().with_row_count(Some(pos.len())),
+                )?;
+                (pos, b)
+            }
+        };
+        if !idx.is_empty() {
+            out.push((g, idx, batch));
+        }
+    }
+    Ok(out)
+}
+
+/// The batch with one more column: each row's position in its group.
+fn append_positions(batch: &RecordBatch, idx: &UInt32Array) -> Result<RecordBatch> {
+    let mut fields: Vec<arrow::datatypes::Field> = batch.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(arrow::datatypes::Field::new("__pos", DataType::UInt32, false));
+    let mut cols = batch.columns().to_vec();
+    cols.push(Arc::new(idx.clone()));
+    Ok(RecordBatch::try_new_with_options(
+        Arc::new(arrow::datatypes::Schema::new(fields)),
+        cols,
+        &RecordBatchOptions::new().with_row_count(Some(idx.len())),
+    )?)
+}
+
+fn single_table(s: &Session, t: &Transaction, twj: &ast::TableWithJoins) -> Result<(Arc<TableMeta>, Arc<TableStore>, Scope)> {
+    if !twj.joins.is_empty() {
+        return Err(Error::Unsupported("joins in UPDATE/DELETE".into()));
+    }
+    let ast::TableFactor::Table { name, alias, .. } = &twj.relation else {
+        return Err(Error::Unsupported("UPDATE/DELETE of a subquery".into()));
+    };
+    let catalog = s.db.catalog_view(t.snap);
+    let binder = Binder::new(&catalog, s.dialect.as_ref());
+    let (meta, store) = binder.table_for_write(name)?;
+    let q = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_else(|| meta.name.clone());
+    let scope = Scope::of_schema(&meta.schema(), Some(&q));
+    Ok((meta, store, scope))
+}
+
+pub(super) fn update(s: &Session, t: &mut Transaction, stmt: &Statement) -> Result<StatementResult> {
+    let Statement::Update {
+        table,
+        assignments,
+        from,
+        selection,
+        returning,
+        or,
+        limit,
+    } = stmt
+    else {
+        return Err(Error::Unsupported("UPDATE".into()));
+    };
+    if from.is_some() || returning.is_some() || or.is_some() || limit.is_some() {
+        return Err(Error::Unsupported("UPDATE ... FROM / RETURNING / OR / LIMIT".into()));
+    }
+    let (meta, store, scope) = single_table(s, t, table)?;
+    let catalog = s.db.catalog_view(t.snap);
+    let mut binder = Binder::new(&catalog, s.dialect.as_ref());
+    let filter = selection
+        .as_ref()
+        .map(|w| binder.bind_condition(w, &scope, &mut None))
+        .transpose()?;
+    let mut sets: Vec<(usize, Expr)> = Vec::new();
+    for a in assignments {
+        let AssignmentTarget::ColumnName(c) = &a.target else {
+            return Err(Error::Unsupported("tuple assignment".into()));
+        };
+        let cname = object_name(c)?;
+        let i = meta
+            .column_index(&cname)
+            .ok_or_else(|| Error::NoSuchColumn(format!("no such column: {cname}")))?;
+        let (x, xt) = binder.bind_scalar(&a.value, &scope)?;
+        let x = crate::binder::types::cast(x, &xt, &meta.columns[i].data_type);
+        sets.retain(|(j, _)| *j != i);
+        sets.push((i, x));
+    }
+    let ctx = ExecCtx::new(t.snap, s.semantics());
+    // Phase 1: compute every new row version from the statement's snapshot.
+    let matches = matching_rows(&ctx, &store, filter.as_ref())?;
+    let mut new_batches = Vec::with_capacity(matches.len());
+    for (_, _, batch) in &matches {
+        let mut cols = batch.columns().to_vec();
+        for (i, e) in &sets {
+            let v = eval::evaluate(&ctx, e, batch)?;
+            cols[*i] = eval::cast_value(&ctx, &v, &meta.columns[*i].data_type)?;
+        }
+        new_batches.push(RecordBatch::try_new_with_options(
+            meta.schema(),
+            cols,
+            &RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
+        )?);
+    }
+    // Phase 2: delete the old versions, then write the new ones.
+    let mut count = 0u64;
+    for (g, idx, _) in &matches {
+        store.mark_deleted(g, idx.values(), &t.snap, &mut t.undo, &meta.name)?;
+        count += idx.len() as u64;
+    }
+    t.touched.insert(meta.id);
+    if count > 0 {
+        let all = concat(&meta.schema(), &new_batches)?;
+        write_rows(s, t, &ctx, &meta, &store, all)?;
+    }
+    Ok(StatementResult::Affected { verb: "UPDATE", rows: count })
+}
+
+pub(super) fn delete(s: &Session, t: &mut Transaction, d: &Delete) -> Result<StatementResult> {
+    if d.using.is_some() || d.returning.is_some() || !d.order_by.is_empty() || d.limit.is_some() || !d.tables.is_empty() {
+        return Err(Error::Unsupported("DELETE ... USING / RETURNING / ORDER BY / LIMIT".into()));
+    }
+    let tables = match &d.from {
+        FromTable::WithFromKeyword(v) | FromTable::WithoutKeyword(v) => v,
+    };
+    let [table] = tables.as_slice() else {
+        return Err(Error::Unsupported("DELETE from several tables".into()));
+    };
+    let (meta, store, scope) = single_table(s, t, table)?;
+    let catalog = s.db.catalog_view(t.snap);
+    let mut binder = Binder::new(&catalog, s.dialect.as_ref());
+    let filter = d
+        .selection
+        .as_ref()
+        .map(|w| binder.bind_condition(w, &scope, &mut None))
+        .transpose()?;
+    let ctx = ExecCtx::new(t.snap, s.semantics());
+    let matches = matching_rows(&ctx, &store, filter.as_ref())?;
+    let mut count = 0u64;
+    for (g, idx, _) in &matches {
+        store.mark_deleted(g, idx.values(), &t.snap, &mut t.undo, &meta.name)?;
+        count += idx.len() as u64;
+    }
+    t.touched.insert(meta.id);
+    Ok(StatementResult::Affected { verb: "DELETE", rows: count })
+}

@@ -1,0 +1,193 @@
+//! [`Engine`] and [`Session`]: the defaults assembled.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use llkv_core::Database;
+use llkv_traits::{AggregateFunction, Dialect};
+
+use crate::dialects::{DuckDbDialect, SqliteDialect};
+
+pub use llkv_core::{Error, QueryResult, StatementResult};
+
+/// The built-in dialects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DialectKind {
+    /// [`SqliteDialect`] (the default).
+    #[default]
+    Sqlite,
+    /// [`DuckDbDialect`].
+    DuckDb,
+}
+
+impl DialectKind {
+    /// A fresh instance of the dialect.
+    pub fn dialect(self) -> Arc<dyn Dialect> {
+        match self {
+            DialectKind::Sqlite => Arc::new(SqliteDialect::new()),
+            DialectKind::DuckDb => Arc::new(DuckDbDialect::new()),
+        }
+    }
+}
+
+impl FromStr for DialectKind {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.to_ascii_lowercase().as_str() {
+            "sqlite" => Ok(DialectKind::Sqlite),
+            "duckdb" => Ok(DialectKind::DuckDb),
+            other => Err(Error::Unsupported(format!(
+                "dialect {other} (choose sqlite or duckdb)"
+            ))),
+        }
+    }
+}
+
+/// Builds an [`Engine`].
+#[derive(Default)]
+pub struct EngineBuilder {
+    dialect: Option<Arc<dyn Dialect>>,
+    path: Option<PathBuf>,
+}
+
+impl EngineBuilder {
+    /// Uses a built-in dialect.
+    pub fn dialect(mut self, kind: DialectKind) -> Self {
+        self.dialect = Some(kind.dialect());
+        self
+    }
+
+    /// Uses any dialect.
+    pub fn custom_dialect(mut self, dialect: Arc<dyn Dialect>) -> Self {
+        self.dialect = Some(dialect);
+        self
+    }
+
+    /// Stores the database in this file (created if missing). Without a path the
+    /// database lives in memory.
+    pub fn path(mut self, path: impl AsRef<Path>) -> Self {
+        self.path = Some(path.as_ref().to_owned());
+        self
+    }
+
+    /// Opens the engine.
+    pub fn build(self) -> Result<Engine, Error> {
+        let db = match &self.path {
+            None => Database::in_memory(),
+            Some(p) => {
+                let pager = llkv_pagers::FilePager::open(p)?;
+                Database::open(pager, llkv_core::codec::ArrowCodec)?
+            }
+        };
+        Ok(Engine {
+            db,
+            dialect: self.dialect.unwrap_or_else(|| DialectKind::Sqlite.dialect()),
+            path: self.path,
+        })
+    }
+}
+
+/// An open database with a dialect. Clone it freely: clones share the database.
+#[derive(Clone)]
+pub struct Engine {
+    db: Arc<Database>,
+    dialect: Arc<dyn Dialect>,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("dialect", &self.dialect.name())
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl Engine {
+    /// An in-memory database speaking SQLite's dialect.
+    pub fn in_memory() -> Result<Self, Error> {
+        Self::builder().build()
+    }
+
+    /// A durable database in `path` (created if missing), speaking SQLite's dialect.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
+        Self::builder().path(path).build()
+    }
+
+    /// A builder for other settings.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// A new session (connection) with its own transaction state.
+    pub fn session(&self) -> Session {
+        Session {
+            inner: llkv_core::Session::new(self.db.clone(), self.dialect.clone()),
+        }
+    }
+
+    /// The dialect's name (`"sqlite"` or `"duckdb"` for the built-ins).
+    pub fn dialect_name(&self) -> &str {
+        self.dialect.name()
+    }
+
+    /// The database file, if the engine is durable.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Registers an aggregate function; SQL then finds it by name.
+    pub fn register_aggregate(&self, f: Arc<dyn AggregateFunction>) {
+        self.db.register_aggregate(f);
+    }
+
+    /// The underlying database.
+    pub fn database(&self) -> &Arc<Database> {
+        &self.db
+    }
+}
+
+/// One connection: runs SQL, with its own transaction state.
+#[derive(Debug)]
+pub struct Session {
+    inner: llkv_core::Session,
+}
+
+impl Session {
+    /// Runs every statement of `sql` in order; stops at the first error.
+    pub fn execute(&mut self, sql: &str) -> Result<Vec<StatementResult>, Error> {
+        self.inner.execute(sql)
+    }
+
+    /// Runs one query and returns its rows.
+    pub fn query(&mut self, sql: &str) -> Result<QueryResult, Error> {
+        self.inner.query(sql)
+    }
+
+    /// Names of the tables and views, sorted.
+    pub fn table_names(&self) -> Vec<String> {
+        self.inner.table_names().unwrap_or_default()
+    }
+
+    /// The statement that created a table or view (for `.schema`).
+    pub fn table_ddl(&self, name: &str) -> Option<String> {
+        self.inner
+            .table_meta(name)
+            .ok()
+            .flatten()
+            .map(|m| m.sql.clone())
+    }
+
+    /// True inside `BEGIN ... COMMIT`.
+    pub fn in_transaction(&self) -> bool {
+        self.inner.in_transaction()
+    }
+
+    /// The core session, for lower-level use.
+    pub fn core(&mut self) -> &mut llkv_core::Session {
+        &mut self.inner
+    }
+}
