@@ -119,7 +119,10 @@ fn unescape(s: &str) -> String {
 }
 
 fn encode_positions(p: &[usize]) -> String {
-    p.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+    p.iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn decode_positions(s: &str) -> Result<Vec<usize>> {
@@ -144,7 +147,10 @@ impl TableMeta {
                 escape(&c.name),
                 escape(&c.data_type.to_string()),
                 u8::from(c.nullable),
-                c.default.as_deref().map(|d| format!("={}", escape(d))).unwrap_or_default()
+                c.default
+                    .as_deref()
+                    .map(|d| format!("={}", escape(d)))
+                    .unwrap_or_default()
             ));
         }
         meta.push_str(&format!("pk\t{}\n", encode_positions(&self.primary_key)));

@@ -242,7 +242,10 @@ impl Database {
                 .map(|g| persist::persist_group(blobs.as_ref(), g, &mut batch))
                 .collect::<Result<Vec<GroupEntry>>>()?;
             let key = blobs.alloc_keys(1)?[0];
-            batch.put(key, encode_manifest(store.schema().fields().len(), &entries));
+            batch.put(
+                key,
+                encode_manifest(store.schema().fields().len(), &entries),
+            );
             if let Some(old) = manifests.insert(*id, key) {
                 batch.free(old);
             }
@@ -316,7 +319,11 @@ impl Database {
     }
 
     /// Finds the catalog row of an object: its group and row.
-    pub fn catalog_row(&self, snap: &Snapshot, id: TableId) -> Result<Option<(Arc<RowGroup>, u32)>> {
+    pub fn catalog_row(
+        &self,
+        snap: &Snapshot,
+        id: TableId,
+    ) -> Result<Option<(Arc<RowGroup>, u32)>> {
         let catalog = self
             .table_store(CATALOG_TABLE_ID)
             .ok_or_else(|| Error::Corrupt("the catalog table is missing".into()))?;
@@ -357,7 +364,12 @@ fn unstamp(undo: &[UndoEntry], own: u64, ts: u64) {
             }
             UndoEntry::Delete { group, rows } => {
                 for &r in rows {
-                    let _ = group.deleted()[r as usize].compare_exchange(ts, own, Ordering::AcqRel, Ordering::Relaxed);
+                    let _ = group.deleted()[r as usize].compare_exchange(
+                        ts,
+                        own,
+                        Ordering::AcqRel,
+                        Ordering::Relaxed,
+                    );
                 }
             }
             UndoEntry::CreateTable(_) => {}
@@ -372,7 +384,7 @@ pub struct CatalogView<'a> {
 }
 
 impl CatalogAccess for CatalogView<'_> {
-    fn table(&self, name: &str) -> Result<Option<(Arc<TableMeta>, Option<Arc<TableStore>>)>> {
+    fn table(&self, name: &str) -> Result<Option<crate::binder::TableEntry>> {
         for meta in self.db.catalog_entries(&self.snap)? {
             if meta.name.eq_ignore_ascii_case(name) {
                 let store = match meta.kind {

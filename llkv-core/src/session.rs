@@ -137,7 +137,11 @@ impl Session {
     /// Names of the tables and views this session sees, sorted.
     pub fn table_names(&self) -> Result<Vec<String>> {
         let mut names: Vec<String> = self.with_snapshot(|db, t| {
-            Ok(db.catalog_entries(&t.snap)?.iter().map(|m| m.name.clone()).collect())
+            Ok(db
+                .catalog_entries(&t.snap)?
+                .iter()
+                .map(|m| m.name.clone())
+                .collect())
         })?;
         names.sort();
         Ok(names)
@@ -168,7 +172,7 @@ impl Session {
     /// Runs one parsed statement.
     pub fn execute_statement(&mut self, statement: Statement) -> Result<Vec<StatementResult>> {
         let statements = match self.dialect.rewrite_statement(statement)? {
-            StatementHook::Unhandled(s) => vec![s],
+            StatementHook::Unhandled(s) => vec![*s],
             StatementHook::Rewritten(v) => v,
         };
         let mut out = Vec::with_capacity(statements.len());
@@ -204,7 +208,9 @@ impl Session {
                 self.db.commit(t)?;
                 return Ok(StatementResult::Done("COMMIT"));
             }
-            Statement::Rollback { savepoint: None, .. } => {
+            Statement::Rollback {
+                savepoint: None, ..
+            } => {
                 let t = self.txn.take().ok_or_else(|| {
                     Error::Transaction("cannot rollback - no transaction is active".into())
                 })?;
@@ -290,14 +296,20 @@ impl Session {
             Statement::Insert(ins) => dml::insert(self, t, ins),
             Statement::Update { .. } => dml::update(self, t, s),
             Statement::Delete(d) => dml::delete(self, t, d),
-            other => Err(Error::Unsupported(format!("statement {}", first_words(other)))),
+            other => Err(Error::Unsupported(format!(
+                "statement {}",
+                first_words(other)
+            ))),
         }
     }
 }
 
 fn first_words(s: &Statement) -> String {
     let text = s.to_string();
-    text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    text.split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn rename(schema: &SchemaRef, b: RecordBatch) -> Result<RecordBatch> {

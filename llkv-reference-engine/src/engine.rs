@@ -83,7 +83,9 @@ impl EngineBuilder {
         };
         Ok(Engine {
             db,
-            dialect: self.dialect.unwrap_or_else(|| DialectKind::Sqlite.dialect()),
+            dialect: self
+                .dialect
+                .unwrap_or_else(|| DialectKind::Sqlite.dialect()),
             path: self.path,
         })
     }

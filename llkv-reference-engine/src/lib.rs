@@ -23,4 +23,6 @@ mod engine;
 pub mod slt;
 
 pub use cli::{is_complete, split_statements};
-pub use engine::{DialectKind, Engine, EngineBuilder, Error, QueryResult, Session, StatementResult};
+pub use engine::{
+    DialectKind, Engine, EngineBuilder, Error, QueryResult, Session, StatementResult,
+};

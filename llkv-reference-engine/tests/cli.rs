@@ -345,19 +345,19 @@ fn repl_interrupt_clears_the_statement_and_errors_do_not_stop_it() {
 }
 
 #[test]
-fn repl_open_switches_databases() {
+fn open_switches_databases() {
+    // Run in a child process: reopening a file right after closing it must not race with
+    // the processes that other tests spawn (they inherit open descriptors until exec).
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("repl.llkv");
-    let mut shell = shell();
-    shell.feed_line(&format!(".open '{}'", file.display()));
-    shell.feed_line("CREATE TABLE kept(a INTEGER);");
-    shell.feed_line(".open");
-    shell.feed_line(".tables");
-    shell.feed_line(&format!(".open '{}'", file.display()));
-    shell.feed_line(".tables");
-    let (out, err) = texts(shell);
-    assert_eq!(err, "");
-    assert_eq!(out, "kept\n");
+    let script = format!(
+        ".open '{path}'\nCREATE TABLE kept(a INTEGER);\n.open\n.tables\n.open '{path}'\n.tables\n",
+        path = file.display()
+    );
+    let output = run(&[], &script);
+    assert_eq!(stderr(&output), "");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output), "kept\n");
 }
 
 #[test]

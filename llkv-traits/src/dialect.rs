@@ -73,7 +73,7 @@ pub enum ErrorInTransaction {
 #[derive(Debug)]
 pub enum StatementHook {
     /// The dialect does not handle this statement: bind the original.
-    Unhandled(Statement),
+    Unhandled(Box<Statement>),
     /// The dialect rewrote it into these statements (possibly none), bound in order.
     Rewritten(Vec<Statement>),
 }
@@ -131,7 +131,7 @@ pub trait Dialect: Send + Sync {
 
     /// Rewrites a statement before binding. The default hands it on.
     fn rewrite_statement(&self, statement: Statement) -> Result<StatementHook, DialectError> {
-        Ok(StatementHook::Unhandled(statement))
+        Ok(StatementHook::Unhandled(Box::new(statement)))
     }
 
     /// Rewrites an expression before binding; `None` (the default) keeps it.

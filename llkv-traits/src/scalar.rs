@@ -10,8 +10,8 @@ use arrow::array::{
     new_null_array,
 };
 use arrow::datatypes::{
-    DataType, Date32Type, Decimal128Type, Float32Type, Float64Type, Int8Type, Int16Type,
-    Int32Type, Int64Type,
+    DataType, Date32Type, Decimal128Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type,
+    Int64Type,
 };
 use arrow::error::ArrowError;
 
@@ -124,9 +124,7 @@ impl ScalarValue {
                 Self::Float64(Some(array.as_primitive::<Float64Type>().value(index)))
             }
             DataType::Utf8 => Self::Utf8(Some(array.as_string::<i32>().value(index).to_owned())),
-            DataType::Date32 => {
-                Self::Date32(Some(array.as_primitive::<Date32Type>().value(index)))
-            }
+            DataType::Date32 => Self::Date32(Some(array.as_primitive::<Date32Type>().value(index))),
             DataType::Decimal128(p, s) => Self::Decimal128(
                 Some(array.as_primitive::<Decimal128Type>().value(index)),
                 *p,

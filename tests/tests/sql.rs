@@ -11,100 +11,269 @@ fn session() -> llkv_reference_engine::Session {
 fn create_insert_select() {
     let mut s = session();
     exec(&mut s, "CREATE TABLE t (a INTEGER, b TEXT, c REAL)");
-    exec(&mut s, "INSERT INTO t VALUES (1, 'x', 1.5), (2, NULL, 2.5), (3, 'z', NULL)");
+    exec(
+        &mut s,
+        "INSERT INTO t VALUES (1, 'x', 1.5), (2, NULL, 2.5), (3, 'z', NULL)",
+    );
     assert_eq!(
         query(&mut s, "SELECT a, b, c FROM t ORDER BY a"),
-        table(&[&["1", "x", "1.5"], &["2", "NULL", "2.5"], &["3", "z", "NULL"]])
+        table(&[
+            &["1", "x", "1.5"],
+            &["2", "NULL", "2.5"],
+            &["3", "z", "NULL"]
+        ])
     );
-    assert_eq!(query(&mut s, "SELECT count(*), count(b), sum(a), avg(c) FROM t"), table(&[&["3", "2", "6", "2.0"]]));
+    assert_eq!(
+        query(&mut s, "SELECT count(*), count(b), sum(a), avg(c) FROM t"),
+        table(&[&["3", "2", "6", "2.0"]])
+    );
 }
 
 #[test]
 fn string_literals_keep_every_character() {
     let mut s = session();
-    assert_eq!(query(&mut s, "SELECT 'x,)', 'it''s', ';--'"), table(&[&["x,)", "it's", ";--"]]));
+    assert_eq!(
+        query(&mut s, "SELECT 'x,)', 'it''s', ';--'"),
+        table(&[&["x,)", "it's", ";--"]])
+    );
 }
 
 #[test]
 fn where_expressions_and_null_semantics() {
     let mut s = session();
     exec(&mut s, "CREATE TABLE t (a INTEGER, b INTEGER)");
-    exec(&mut s, "INSERT INTO t VALUES (1, 10), (2, NULL), (3, 30), (NULL, 40)");
-    assert_eq!(query(&mut s, "SELECT a FROM t WHERE b > 15 ORDER BY a"), table(&[&["NULL"], &["3"]]));
-    assert_eq!(query(&mut s, "SELECT a FROM t WHERE b IS NULL"), table(&[&["2"]]));
-    assert_eq!(query(&mut s, "SELECT a FROM t WHERE a IN (1, 3) ORDER BY a"), table(&[&["1"], &["3"]]));
-    assert_eq!(query(&mut s, "SELECT a FROM t WHERE a NOT IN (1, NULL)"), Vec::<Vec<String>>::new());
-    assert_eq!(query(&mut s, "SELECT a FROM t WHERE a BETWEEN 2 AND 3 ORDER BY a DESC"), table(&[&["3"], &["2"]]));
+    exec(
+        &mut s,
+        "INSERT INTO t VALUES (1, 10), (2, NULL), (3, 30), (NULL, 40)",
+    );
     assert_eq!(
-        query(&mut s, "SELECT CASE WHEN a > 1 THEN 'big' WHEN a IS NULL THEN 'none' ELSE 'small' END FROM t ORDER BY a"),
+        query(&mut s, "SELECT a FROM t WHERE b > 15 ORDER BY a"),
+        table(&[&["NULL"], &["3"]])
+    );
+    assert_eq!(
+        query(&mut s, "SELECT a FROM t WHERE b IS NULL"),
+        table(&[&["2"]])
+    );
+    assert_eq!(
+        query(&mut s, "SELECT a FROM t WHERE a IN (1, 3) ORDER BY a"),
+        table(&[&["1"], &["3"]])
+    );
+    assert_eq!(
+        query(&mut s, "SELECT a FROM t WHERE a NOT IN (1, NULL)"),
+        Vec::<Vec<String>>::new()
+    );
+    assert_eq!(
+        query(
+            &mut s,
+            "SELECT a FROM t WHERE a BETWEEN 2 AND 3 ORDER BY a DESC"
+        ),
+        table(&[&["3"], &["2"]])
+    );
+    assert_eq!(
+        query(
+            &mut s,
+            "SELECT CASE WHEN a > 1 THEN 'big' WHEN a IS NULL THEN 'none' ELSE 'small' END FROM t ORDER BY a"
+        ),
         table(&[&["none"], &["small"], &["big"], &["big"]])
     );
-    assert_eq!(query(&mut s, "SELECT COALESCE(b, -1), NULLIF(a, 1), ABS(-a) FROM t WHERE a <= 2 ORDER BY a"),
-        table(&[&["10", "NULL", "1"], &["-1", "2", "2"]]));
-    assert_eq!(query(&mut s, "SELECT NULL = NULL, NULL AND 0, NULL OR 1, 5 / 0, 7 / 2, 7 % 3"),
-        table(&[&["NULL", "false", "true", "NULL", "3", "1"]]));
+    assert_eq!(
+        query(
+            &mut s,
+            "SELECT COALESCE(b, -1), NULLIF(a, 1), ABS(-a) FROM t WHERE a <= 2 ORDER BY a"
+        ),
+        table(&[&["10", "NULL", "1"], &["-1", "2", "2"]])
+    );
+    assert_eq!(
+        query(
+            &mut s,
+            "SELECT NULL = NULL, NULL AND 0, NULL OR 1, 5 / 0, 7 / 2, 7 % 3"
+        ),
+        table(&[&["NULL", "false", "true", "NULL", "3", "1"]])
+    );
 }
 
 #[test]
 fn like_cast_and_arithmetic() {
     let mut s = session();
     exec(&mut s, "CREATE TABLE t (name VARCHAR(20))");
-    exec(&mut s, "INSERT INTO t VALUES ('Alice'), ('bob'), ('ALBERT')");
-    assert_eq!(query(&mut s, "SELECT name FROM t WHERE name LIKE 'al%' ORDER BY name"), table(&[&["ALBERT"], &["Alice"]]));
-    assert_eq!(query(&mut s, "SELECT CAST('12abc' AS INTEGER), CAST(3.9 AS INTEGER), CAST(5 AS TEXT) || 'x'"), table(&[&["12", "3", "5x"]]));
-    assert_eq!(query(&mut s, "SELECT 9223372036854775807 + 1 > 0"), table(&[&["true"]]));
+    exec(
+        &mut s,
+        "INSERT INTO t VALUES ('Alice'), ('bob'), ('ALBERT')",
+    );
+    assert_eq!(
+        query(
+            &mut s,
+            "SELECT name FROM t WHERE name LIKE 'al%' ORDER BY name"
+        ),
+        table(&[&["ALBERT"], &["Alice"]])
+    );
+    assert_eq!(
+        query(
+            &mut s,
+            "SELECT CAST('12abc' AS INTEGER), CAST(3.9 AS INTEGER), CAST(5 AS TEXT) || 'x'"
+        ),
+        table(&[&["12", "3", "5x"]])
+    );
+    assert_eq!(
+        query(&mut s, "SELECT 9223372036854775807 + 1 > 0"),
+        table(&[&["true"]])
+    );
 }
 
 #[test]
 fn group_by_having_order_limit() {
     let mut s = session();
     exec(&mut s, "CREATE TABLE t (g TEXT, v INTEGER)");
-    exec(&mut s, "INSERT INTO t VALUES ('a', 1), ('b', 2), ('a', 3), ('c', NULL), ('b', 4), ('a', 5)");
+    exec(
+        &mut s,
+        "INSERT INTO t VALUES ('a', 1), ('b', 2), ('a', 3), ('c', NULL), ('b', 4), ('a', 5)",
+    );
     assert_eq!(
-        query(&mut s, "SELECT g, count(*), sum(v), min(v), max(v) FROM t GROUP BY g HAVING count(*) > 1 ORDER BY g"),
+        query(
+            &mut s,
+            "SELECT g, count(*), sum(v), min(v), max(v) FROM t GROUP BY g HAVING count(*) > 1 ORDER BY g"
+        ),
         table(&[&["a", "3", "9", "1", "5"], &["b", "2", "6", "2", "4"]])
     );
-    assert_eq!(query(&mut s, "SELECT g, total(v) FROM t GROUP BY g ORDER BY 2 DESC LIMIT 2"), table(&[&["a", "9.0"], &["b", "6.0"]]));
-    assert_eq!(query(&mut s, "SELECT v FROM t ORDER BY v DESC NULLS FIRST LIMIT 2 OFFSET 1"), table(&[&["5"], &["4"]]));
-    assert_eq!(query(&mut s, "SELECT count(DISTINCT g), group_concat(DISTINCT g) FROM t"), table(&[&["3", "a,b,c"]]));
-    assert_eq!(query(&mut s, "SELECT DISTINCT g FROM t ORDER BY g DESC"), table(&[&["c"], &["b"], &["a"]]));
-    assert_eq!(query(&mut s, "SELECT v % 2, count(*) FROM t WHERE v IS NOT NULL GROUP BY v % 2 ORDER BY 1"), table(&[&["0", "2"], &["1", "3"]]));
-    assert_eq!(query(&mut s, "SELECT sum(v) FROM t WHERE v > 100"), table(&[&["NULL"]]));
+    assert_eq!(
+        query(
+            &mut s,
+            "SELECT g, total(v) FROM t GROUP BY g ORDER BY 2 DESC LIMIT 2"
+        ),
+        table(&[&["a", "9.0"], &["b", "6.0"]])
+    );
+    assert_eq!(
+        query(
+            &mut s,
+            "SELECT v FROM t ORDER BY v DESC NULLS FIRST LIMIT 2 OFFSET 1"
+        ),
+        table(&[&["5"], &["4"]])
+    );
+    assert_eq!(
+        query(
+            &mut s,
+            "SELECT count(DISTINCT g), group_concat(DISTINCT g) FROM t"
+        ),
+        table(&[&["3", "a,b,c"]])
+    );
+    assert_eq!(
+        query(&mut s, "SELECT DISTINCT g FROM t ORDER BY g DESC"),
+        table(&[&["c"], &["b"], &["a"]])
+    );
+    assert_eq!(
+        query(
+            &mut s,
+            "SELECT v % 2, count(*) FROM t WHERE v IS NOT NULL GROUP BY v % 2 ORDER BY 1"
+        ),
+        table(&[&["0", "2"], &["1", "3"]])
+    );
+    assert_eq!(
+        query(&mut s, "SELECT sum(v) FROM t WHERE v > 100"),
+        table(&[&["NULL"]])
+    );
 }
 
 #[test]
 fn joins() {
     let mut s = session();
-    exec(&mut s, "CREATE TABLE a (id INTEGER, x TEXT); CREATE TABLE b (id INTEGER, y TEXT)");
-    exec(&mut s, "INSERT INTO a VALUES (1, 'a1'), (2, 'a2'), (3, 'a3'); INSERT INTO b VALUES (1, 'b1'), (1, 'b1bis'), (3, 'b3'), (4, 'b4')");
+    exec(
+        &mut s,
+        "CREATE TABLE a (id INTEGER, x TEXT); CREATE TABLE b (id INTEGER, y TEXT)",
+    );
+    exec(
+        &mut s,
+        "INSERT INTO a VALUES (1, 'a1'), (2, 'a2'), (3, 'a3'); INSERT INTO b VALUES (1, 'b1'), (1, 'b1bis'), (3, 'b3'), (4, 'b4')",
+    );
     assert_eq!(
-        query(&mut s, "SELECT a.x, b.y FROM a JOIN b ON a.id = b.id ORDER BY b.y"),
+        query(
+            &mut s,
+            "SELECT a.x, b.y FROM a JOIN b ON a.id = b.id ORDER BY b.y"
+        ),
         table(&[&["a1", "b1"], &["a1", "b1bis"], &["a3", "b3"]])
     );
     assert_eq!(
-        query(&mut s, "SELECT a.x, b.y FROM a LEFT JOIN b ON a.id = b.id ORDER BY a.x, b.y"),
-        table(&[&["a1", "b1"], &["a1", "b1bis"], &["a2", "NULL"], &["a3", "b3"]])
+        query(
+            &mut s,
+            "SELECT a.x, b.y FROM a LEFT JOIN b ON a.id = b.id ORDER BY a.x, b.y"
+        ),
+        table(&[
+            &["a1", "b1"],
+            &["a1", "b1bis"],
+            &["a2", "NULL"],
+            &["a3", "b3"]
+        ])
     );
-    assert_eq!(query(&mut s, "SELECT count(*) FROM a CROSS JOIN b"), table(&[&["12"]]));
-    assert_eq!(query(&mut s, "SELECT count(*) FROM a, b WHERE a.id = b.id AND b.y <> 'b3'"), table(&[&["2"]]));
-    assert_eq!(query(&mut s, "SELECT x FROM a WHERE id = (SELECT max(id) FROM b WHERE b.id < 4)"), table(&[&["a3"]]));
     assert_eq!(
-        query(&mut s, "SELECT x, (SELECT count(*) FROM b WHERE b.id = a.id) FROM a ORDER BY x"),
+        query(&mut s, "SELECT count(*) FROM a CROSS JOIN b"),
+        table(&[&["12"]])
+    );
+    assert_eq!(
+        query(
+            &mut s,
+            "SELECT count(*) FROM a, b WHERE a.id = b.id AND b.y <> 'b3'"
+        ),
+        table(&[&["2"]])
+    );
+    assert_eq!(
+        query(
+            &mut s,
+            "SELECT x FROM a WHERE id = (SELECT max(id) FROM b WHERE b.id < 4)"
+        ),
+        table(&[&["a3"]])
+    );
+    assert_eq!(
+        query(
+            &mut s,
+            "SELECT x, (SELECT count(*) FROM b WHERE b.id = a.id) FROM a ORDER BY x"
+        ),
         table(&[&["a1", "2"], &["a2", "0"], &["a3", "1"]])
     );
-    assert_eq!(query(&mut s, "SELECT x FROM a WHERE EXISTS (SELECT 1 FROM b WHERE b.id = a.id) ORDER BY x"), table(&[&["a1"], &["a3"]]));
-    assert_eq!(query(&mut s, "SELECT x FROM a WHERE id NOT IN (SELECT id FROM b) ORDER BY x"), table(&[&["a2"]]));
+    assert_eq!(
+        query(
+            &mut s,
+            "SELECT x FROM a WHERE EXISTS (SELECT 1 FROM b WHERE b.id = a.id) ORDER BY x"
+        ),
+        table(&[&["a1"], &["a3"]])
+    );
+    assert_eq!(
+        query(
+            &mut s,
+            "SELECT x FROM a WHERE id NOT IN (SELECT id FROM b) ORDER BY x"
+        ),
+        table(&[&["a2"]])
+    );
 }
 
 #[test]
 fn set_operations_and_views() {
     let mut s = session();
-    exec(&mut s, "CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1), (2), (2), (3)");
-    assert_eq!(query(&mut s, "SELECT a FROM t UNION SELECT 4 ORDER BY 1"), table(&[&["1"], &["2"], &["3"], &["4"]]));
-    assert_eq!(query(&mut s, "SELECT count(*) FROM (SELECT a FROM t UNION ALL SELECT a FROM t)"), table(&[&["8"]]));
-    assert_eq!(query(&mut s, "SELECT a FROM t INTERSECT SELECT 2"), table(&[&["2"]]));
-    assert_eq!(query(&mut s, "SELECT a FROM t EXCEPT SELECT 2 ORDER BY 1"), table(&[&["1"], &["3"]]));
-    exec(&mut s, "CREATE VIEW v AS SELECT a * 10 AS b FROM t WHERE a > 1");
+    exec(
+        &mut s,
+        "CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1), (2), (2), (3)",
+    );
+    assert_eq!(
+        query(&mut s, "SELECT a FROM t UNION SELECT 4 ORDER BY 1"),
+        table(&[&["1"], &["2"], &["3"], &["4"]])
+    );
+    assert_eq!(
+        query(
+            &mut s,
+            "SELECT count(*) FROM (SELECT a FROM t UNION ALL SELECT a FROM t)"
+        ),
+        table(&[&["8"]])
+    );
+    assert_eq!(
+        query(&mut s, "SELECT a FROM t INTERSECT SELECT 2"),
+        table(&[&["2"]])
+    );
+    assert_eq!(
+        query(&mut s, "SELECT a FROM t EXCEPT SELECT 2 ORDER BY 1"),
+        table(&[&["1"], &["3"]])
+    );
+    exec(
+        &mut s,
+        "CREATE VIEW v AS SELECT a * 10 AS b FROM t WHERE a > 1",
+    );
     assert_eq!(query(&mut s, "SELECT sum(b) FROM v"), table(&[&["70"]]));
     exec(&mut s, "DROP VIEW v");
     assert!(s.query("SELECT * FROM v").is_err());
@@ -113,48 +282,109 @@ fn set_operations_and_views() {
 #[test]
 fn update_delete_and_insert_select() {
     let mut s = session();
-    exec(&mut s, "CREATE TABLE t (a INTEGER PRIMARY KEY, b INTEGER DEFAULT 7)");
+    exec(
+        &mut s,
+        "CREATE TABLE t (a INTEGER PRIMARY KEY, b INTEGER DEFAULT 7)",
+    );
     exec(&mut s, "INSERT INTO t (a) VALUES (1), (2), (3)");
     assert_eq!(query(&mut s, "SELECT sum(b) FROM t"), table(&[&["21"]]));
-    let r = s.execute("UPDATE t SET b = b + a WHERE a >= 2").expect("update");
-    assert!(matches!(r[0], llkv_reference_engine::StatementResult::Affected { rows: 2, .. }));
-    assert_eq!(query(&mut s, "SELECT a, b FROM t ORDER BY a"), table(&[&["1", "7"], &["2", "9"], &["3", "10"]]));
+    let r = s
+        .execute("UPDATE t SET b = b + a WHERE a >= 2")
+        .expect("update");
+    assert!(matches!(
+        r[0],
+        llkv_reference_engine::StatementResult::Affected { rows: 2, .. }
+    ));
+    assert_eq!(
+        query(&mut s, "SELECT a, b FROM t ORDER BY a"),
+        table(&[&["1", "7"], &["2", "9"], &["3", "10"]])
+    );
     exec(&mut s, "DELETE FROM t WHERE b = 9");
     exec(&mut s, "CREATE TABLE u (a INTEGER, b INTEGER)");
     exec(&mut s, "INSERT INTO u SELECT a, b * 2 FROM t");
-    assert_eq!(query(&mut s, "SELECT a, b FROM u ORDER BY a"), table(&[&["1", "14"], &["3", "20"]]));
+    assert_eq!(
+        query(&mut s, "SELECT a, b FROM u ORDER BY a"),
+        table(&[&["1", "14"], &["3", "20"]])
+    );
 }
 
 #[test]
 fn constraints_reject_bad_rows_and_leave_nothing_behind() {
     let mut s = session();
-    exec(&mut s, "CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT NOT NULL, c INTEGER UNIQUE)");
+    exec(
+        &mut s,
+        "CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT NOT NULL, c INTEGER UNIQUE)",
+    );
     exec(&mut s, "INSERT INTO t VALUES (1, 'x', 1)");
-    let e = s.execute("INSERT INTO t VALUES (2, 'y', 2), (1, 'z', 3)").unwrap_err();
-    assert!(e.to_string().contains("UNIQUE constraint failed: t.a"), "{e}");
+    let e = s
+        .execute("INSERT INTO t VALUES (2, 'y', 2), (1, 'z', 3)")
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("UNIQUE constraint failed: t.a"),
+        "{e}"
+    );
     let e = s.execute("INSERT INTO t VALUES (5, NULL, 5)").unwrap_err();
-    assert!(e.to_string().contains("NOT NULL constraint failed: t.b"), "{e}");
-    assert_eq!(query(&mut s, "SELECT a, b, c FROM t"), table(&[&["1", "x", "1"]]));
+    assert!(
+        e.to_string().contains("NOT NULL constraint failed: t.b"),
+        "{e}"
+    );
+    assert_eq!(
+        query(&mut s, "SELECT a, b, c FROM t"),
+        table(&[&["1", "x", "1"]])
+    );
     // NULLs never collide in a UNIQUE column.
-    exec(&mut s, "INSERT INTO t VALUES (2, 'y', NULL), (3, 'z', NULL)");
+    exec(
+        &mut s,
+        "INSERT INTO t VALUES (2, 'y', NULL), (3, 'z', NULL)",
+    );
     let e = s.execute("UPDATE t SET c = 1").unwrap_err();
-    assert!(e.to_string().contains("UNIQUE constraint failed: t.c"), "{e}");
+    assert!(
+        e.to_string().contains("UNIQUE constraint failed: t.c"),
+        "{e}"
+    );
     let e = s.execute("UPDATE t SET a = 3 WHERE a = 2").unwrap_err();
-    assert!(e.to_string().contains("UNIQUE constraint failed: t.a"), "{e}");
+    assert!(
+        e.to_string().contains("UNIQUE constraint failed: t.a"),
+        "{e}"
+    );
     exec(&mut s, "UPDATE t SET a = a + 10");
-    assert_eq!(query(&mut s, "SELECT a FROM t ORDER BY a"), table(&[&["11"], &["12"], &["13"]]));
+    assert_eq!(
+        query(&mut s, "SELECT a FROM t ORDER BY a"),
+        table(&[&["11"], &["12"], &["13"]])
+    );
 }
 
 #[test]
 fn errors_name_the_object() {
     let mut s = session();
-    assert_eq!(s.execute("SELECT * FROM nope").unwrap_err().to_string(), "no such table: nope");
+    assert_eq!(
+        s.execute("SELECT * FROM nope").unwrap_err().to_string(),
+        "no such table: nope"
+    );
     exec(&mut s, "CREATE TABLE t (a INTEGER)");
-    assert_eq!(s.execute("SELECT b FROM t").unwrap_err().to_string(), "no such column: b");
-    assert!(s.execute("CREATE TABLE t (x INTEGER)").unwrap_err().to_string().contains("table t already exists"));
+    assert_eq!(
+        s.execute("SELECT b FROM t").unwrap_err().to_string(),
+        "no such column: b"
+    );
+    assert!(
+        s.execute("CREATE TABLE t (x INTEGER)")
+            .unwrap_err()
+            .to_string()
+            .contains("table t already exists")
+    );
     exec(&mut s, "CREATE TABLE IF NOT EXISTS t (x INTEGER)");
-    assert!(s.execute("SELEC 1").unwrap_err().to_string().starts_with("syntax error"));
-    assert!(s.execute("SELECT nosuchfn(1)").unwrap_err().to_string().contains("no such function: nosuchfn"));
+    assert!(
+        s.execute("SELEC 1")
+            .unwrap_err()
+            .to_string()
+            .starts_with("syntax error")
+    );
+    assert!(
+        s.execute("SELECT nosuchfn(1)")
+            .unwrap_err()
+            .to_string()
+            .contains("no such function: nosuchfn")
+    );
     exec(&mut s, "DROP TABLE IF EXISTS nope");
     assert!(s.execute("DROP TABLE nope").is_err());
     exec(&mut s, "DROP TABLE t");
@@ -165,21 +395,30 @@ fn errors_name_the_object() {
 fn transactions_in_one_session() {
     let mut s = session();
     exec(&mut s, "CREATE TABLE t (a INTEGER)");
-    exec(&mut s, "BEGIN; INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)");
+    exec(
+        &mut s,
+        "BEGIN; INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)",
+    );
     assert_eq!(query(&mut s, "SELECT count(*) FROM t"), table(&[&["2"]]));
     exec(&mut s, "ROLLBACK");
     assert_eq!(query(&mut s, "SELECT count(*) FROM t"), table(&[&["0"]]));
     exec(&mut s, "BEGIN; INSERT INTO t VALUES (3); COMMIT");
     assert_eq!(query(&mut s, "SELECT a FROM t"), table(&[&["3"]]));
     // DDL rolls back too.
-    exec(&mut s, "BEGIN; CREATE TABLE u (x INTEGER); DROP TABLE t; ROLLBACK");
+    exec(
+        &mut s,
+        "BEGIN; CREATE TABLE u (x INTEGER); DROP TABLE t; ROLLBACK",
+    );
     assert!(s.execute("SELECT * FROM u").is_err());
     assert_eq!(query(&mut s, "SELECT a FROM t"), table(&[&["3"]]));
     // A failed statement inside a SQLite transaction is undone alone.
     exec(&mut s, "BEGIN; INSERT INTO t VALUES (4)");
     assert!(s.execute("INSERT INTO t VALUES (5), ('x', 1)").is_err());
     exec(&mut s, "COMMIT");
-    assert_eq!(query(&mut s, "SELECT a FROM t ORDER BY a"), table(&[&["3"], &["4"]]));
+    assert_eq!(
+        query(&mut s, "SELECT a FROM t ORDER BY a"),
+        table(&[&["3"], &["4"]])
+    );
     assert!(s.execute("COMMIT").is_err());
     assert!(s.execute("ROLLBACK").is_err());
 }
@@ -198,11 +437,17 @@ fn other_sessions_see_only_committed_work() {
 
 #[test]
 fn duckdb_dialect_rules() {
-    let engine = Engine::builder().dialect(DialectKind::DuckDb).build().expect("engine");
+    let engine = Engine::builder()
+        .dialect(DialectKind::DuckDb)
+        .build()
+        .expect("engine");
     let mut s = engine.session();
     exec(&mut s, "CREATE TABLE t (a INTEGER, b VARCHAR)");
     exec(&mut s, "INSERT INTO t VALUES (1, 'x'), (NULL, 'y')");
-    assert_eq!(query(&mut s, "SELECT a FROM t ORDER BY a"), table(&[&["1"], &["NULL"]]));
+    assert_eq!(
+        query(&mut s, "SELECT a FROM t ORDER BY a"),
+        table(&[&["1"], &["NULL"]])
+    );
     assert_eq!(query(&mut s, "SELECT 7 / 2"), table(&[&["3.5"]]));
     exec(&mut s, "BEGIN");
     assert!(s.execute("SELECT * FROM nope").is_err());
@@ -215,11 +460,33 @@ fn duckdb_dialect_rules() {
 #[test]
 fn types_round_trip() {
     let mut s = session();
-    exec(&mut s, "CREATE TABLE t (i INTEGER, si SMALLINT, ti TINYINT, bi BIGINT, r REAL, d DOUBLE, f FLOAT, v VARCHAR(5), c CHAR(2), b BOOLEAN, dt DATE, dec DECIMAL(10,2))");
-    exec(&mut s, "INSERT INTO t VALUES (1, 2, 3, 4, 1.5, 2.5, 3.5, 'abc', 'x', true, DATE '2024-02-29', 12.34)");
+    exec(
+        &mut s,
+        "CREATE TABLE t (i INTEGER, si SMALLINT, ti TINYINT, bi BIGINT, r REAL, d DOUBLE, f FLOAT, v VARCHAR(5), c CHAR(2), b BOOLEAN, dt DATE, dec DECIMAL(10,2))",
+    );
+    exec(
+        &mut s,
+        "INSERT INTO t VALUES (1, 2, 3, 4, 1.5, 2.5, 3.5, 'abc', 'x', true, DATE '2024-02-29', 12.34)",
+    );
     assert_eq!(
         query(&mut s, "SELECT * FROM t"),
-        table(&[&["1", "2", "3", "4", "1.5", "2.5", "3.5", "abc", "x", "true", "2024-02-29", "12.34"]])
+        table(&[&[
+            "1",
+            "2",
+            "3",
+            "4",
+            "1.5",
+            "2.5",
+            "3.5",
+            "abc",
+            "x",
+            "true",
+            "2024-02-29",
+            "12.34"
+        ]])
     );
-    assert_eq!(query(&mut s, "SELECT dt FROM t ORDER BY dt DESC, dec ASC"), table(&[&["2024-02-29"]]));
+    assert_eq!(
+        query(&mut s, "SELECT dt FROM t ORDER BY dt DESC, dec ASC"),
+        table(&[&["2024-02-29"]])
+    );
 }

@@ -31,8 +31,14 @@ type Bound = (Expr, DataType);
 
 fn is_aggregate_call(b: &Binder<'_>, e: &ast::Expr) -> bool {
     if let ast::Expr::Function(f) = e {
-        let name = super::object_name(&f.name).unwrap_or_default().to_lowercase();
-        let name = b.dialect.function_alias(&name).map(str::to_owned).unwrap_or(name);
+        let name = super::object_name(&f.name)
+            .unwrap_or_default()
+            .to_lowercase();
+        let name = b
+            .dialect
+            .function_alias(&name)
+            .map(str::to_owned)
+            .unwrap_or(name);
         return b.catalog.aggregate(&name).is_some();
     }
     false
@@ -67,13 +73,26 @@ pub fn contains_aggregate(b: &Binder<'_>, e: &ast::Expr) -> bool {
         | E::IsNotFalse(expr)
         | E::InSubquery { expr, .. } => contains_aggregate(b, expr),
         E::IsDistinctFrom(a, c) | E::IsNotDistinctFrom(a, c) => any(&[a, c]),
-        E::Between { expr, low, high, .. } => any(&[expr, low, high]),
-        E::InList { expr, list, .. } => contains_aggregate(b, expr) || list.iter().any(|x| contains_aggregate(b, x)),
+        E::Between {
+            expr, low, high, ..
+        } => any(&[expr, low, high]),
+        E::InList { expr, list, .. } => {
+            contains_aggregate(b, expr) || list.iter().any(|x| contains_aggregate(b, x))
+        }
         E::Like { expr, pattern, .. } | E::ILike { expr, pattern, .. } => any(&[expr, pattern]),
-        E::Case { operand, conditions, else_result, .. } => {
+        E::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } => {
             operand.as_deref().is_some_and(|o| contains_aggregate(b, o))
-                || conditions.iter().any(|c| contains_aggregate(b, &c.condition) || contains_aggregate(b, &c.result))
-                || else_result.as_deref().is_some_and(|x| contains_aggregate(b, x))
+                || conditions.iter().any(|c| {
+                    contains_aggregate(b, &c.condition) || contains_aggregate(b, &c.result)
+                })
+                || else_result
+                    .as_deref()
+                    .is_some_and(|x| contains_aggregate(b, x))
         }
         _ => false,
     }
@@ -95,20 +114,23 @@ impl Binder<'_> {
             if is_aggregate_call(self, e) {
                 return self.bind_aggregate_call(e, scope, agg);
             }
-            if !matches!(e, ast::Expr::Value(_)) {
-                if let Ok((bound, t)) = self.bind_expr(e, scope, &mut None) {
-                    let ctx = agg.as_ref().expect("checked is_some above");
-                    if let Some(k) = ctx.groups.iter().position(|g| *g == bound) {
-                        return Ok((Expr::Column(k), ctx.group_types[k].clone()));
-                    }
-                    if matches!(bound, Expr::Outer { .. } | Expr::Literal(_)) {
-                        return Ok((bound, t));
-                    }
-                    if matches!(e, ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_)) {
-                        return Err(Error::NoSuchColumn(format!(
-                            "column {e} must appear in the GROUP BY clause or be used in an aggregate function"
-                        )));
-                    }
+            if !matches!(e, ast::Expr::Value(_))
+                && let Ok((bound, t)) = self.bind_expr(e, scope, &mut None)
+            {
+                let ctx = agg.as_ref().expect("checked is_some above");
+                if let Some(k) = ctx.groups.iter().position(|g| *g == bound) {
+                    return Ok((Expr::Column(k), ctx.group_types[k].clone()));
+                }
+                if matches!(bound, Expr::Outer { .. } | Expr::Literal(_)) {
+                    return Ok((bound, t));
+                }
+                if matches!(
+                    e,
+                    ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_)
+                ) {
+                    return Err(Error::NoSuchColumn(format!(
+                        "column {e} must appear in the GROUP BY clause or be used in an aggregate function"
+                    )));
                 }
             }
         }
@@ -122,14 +144,19 @@ impl Binder<'_> {
                 self.bind_column(Some(&parts[n - 2].value), &parts[n - 1], scope)
             }
             ast::Expr::Value(v) => Ok(literal(&v.value)?),
-            ast::Expr::TypedString(ast::TypedString { data_type, value, .. }) => {
+            ast::Expr::TypedString(ast::TypedString {
+                data_type, value, ..
+            }) => {
                 let t = self.map_type(data_type)?;
                 let s = match &value.value {
                     Value::SingleQuotedString(s) => s.clone(),
                     other => other.to_string(),
                 };
                 Ok((
-                    Expr::Cast(Box::new(Expr::Literal(ScalarValue::Utf8(Some(s)))), t.clone()),
+                    Expr::Cast(
+                        Box::new(Expr::Literal(ScalarValue::Utf8(Some(s)))),
+                        t.clone(),
+                    ),
                     t,
                 ))
             }
@@ -148,15 +175,24 @@ impl Binder<'_> {
                 let (x, _) = self.bind_expr(x, scope, agg)?;
                 Ok((Expr::IsNotNull(Box::new(x)), DataType::Boolean))
             }
-            ast::Expr::IsTrue(x) | ast::Expr::IsNotTrue(x) | ast::Expr::IsFalse(x) | ast::Expr::IsNotFalse(x) => {
+            ast::Expr::IsTrue(x)
+            | ast::Expr::IsNotTrue(x)
+            | ast::Expr::IsFalse(x)
+            | ast::Expr::IsNotFalse(x) => {
                 let b = self.bind_condition(x, scope, agg)?;
-                let lit = ScalarValue::Boolean(Some(matches!(e, ast::Expr::IsTrue(_) | ast::Expr::IsNotTrue(_))));
+                let lit = ScalarValue::Boolean(Some(matches!(
+                    e,
+                    ast::Expr::IsTrue(_) | ast::Expr::IsNotTrue(_)
+                )));
                 let op = if matches!(e, ast::Expr::IsTrue(_) | ast::Expr::IsFalse(_)) {
                     BinaryOp::IsNotDistinct
                 } else {
                     BinaryOp::IsDistinct
                 };
-                Ok((Expr::Binary(op, Box::new(b), Box::new(Expr::Literal(lit))), DataType::Boolean))
+                Ok((
+                    Expr::Binary(op, Box::new(b), Box::new(Expr::Literal(lit))),
+                    DataType::Boolean,
+                ))
             }
             ast::Expr::IsDistinctFrom(a, b) | ast::Expr::IsNotDistinctFrom(a, b) => {
                 let l = self.bind_expr(a, scope, agg)?;
@@ -190,7 +226,11 @@ impl Binder<'_> {
                 let (le, _) = self.bind_binary(&BinaryOperator::LtEq, x, hi)?;
                 let both = Expr::Binary(BinaryOp::And, Box::new(ge), Box::new(le));
                 Ok((
-                    if *negated { Expr::Not(Box::new(both)) } else { both },
+                    if *negated {
+                        Expr::Not(Box::new(both))
+                    } else {
+                        both
+                    },
                     DataType::Boolean,
                 ))
             }
@@ -289,7 +329,13 @@ impl Binder<'_> {
                 conditions,
                 else_result,
                 ..
-            } => self.bind_case(operand.as_deref(), conditions, else_result.as_deref(), scope, agg),
+            } => self.bind_case(
+                operand.as_deref(),
+                conditions,
+                else_result.as_deref(),
+                scope,
+                agg,
+            ),
             ast::Expr::Cast {
                 expr, data_type, ..
             } => {
@@ -313,7 +359,12 @@ impl Binder<'_> {
         Ok(to_condition(x, &t))
     }
 
-    fn bind_column(&mut self, qualifier: Option<&str>, name: &ast::Ident, scope: &Scope) -> Result<Bound> {
+    fn bind_column(
+        &mut self,
+        qualifier: Option<&str>,
+        name: &ast::Ident,
+        scope: &Scope,
+    ) -> Result<Bound> {
         if let Some(i) = scope.resolve(qualifier, &name.value)? {
             return Ok((Expr::Column(i), scope.columns[i].data_type.clone()));
         }
@@ -339,7 +390,10 @@ impl Binder<'_> {
         if qualifier.is_none() && name.quote_style == Some('"') {
             // SQLite: a double-quoted name that matches no column is a string.
             if self.dialect.coercion() == Coercion::SqliteAffinity {
-                return Ok((Expr::Literal(ScalarValue::Utf8(Some(name.value.clone()))), DataType::Utf8));
+                return Ok((
+                    Expr::Literal(ScalarValue::Utf8(Some(name.value.clone()))),
+                    DataType::Utf8,
+                ));
             }
         }
         Err(Error::NoSuchColumn(format!(
@@ -374,16 +428,20 @@ impl Binder<'_> {
             }
             UnaryOperator::Minus => {
                 // Fold -<number> so that i64::MIN is a literal.
-                if let ast::Expr::Value(v) = expr {
-                    if let Value::Number(n, _) = &v.value {
-                        let lit = number_literal(&format!("-{n}"))?;
-                        let t = lit.data_type();
-                        return Ok((Expr::Literal(lit), t));
-                    }
+                if let ast::Expr::Value(v) = expr
+                    && let Value::Number(n, _) = &v.value
+                {
+                    let lit = number_literal(&format!("-{n}"))?;
+                    let t = lit.data_type();
+                    return Ok((Expr::Literal(lit), t));
                 }
                 let (x, t) = self.bind_expr(expr, scope, agg)?;
                 let nt = arithmetic_operand(&t, &x, self.dialect.coercion())?;
-                let nt = if nt == DataType::Null { DataType::Int64 } else { nt };
+                let nt = if nt == DataType::Null {
+                    DataType::Int64
+                } else {
+                    nt
+                };
                 Ok((Expr::Negative(Box::new(cast(x, &t, &nt))), nt))
             }
             UnaryOperator::Plus => {
@@ -401,7 +459,11 @@ impl Binder<'_> {
         let cmp = |o| -> Result<Bound> {
             let t = comparison_type(&lt, &rt, coercion)?;
             Ok((
-                Expr::Binary(o, Box::new(cast(le.clone(), &lt, &t)), Box::new(cast(re.clone(), &rt, &t))),
+                Expr::Binary(
+                    o,
+                    Box::new(cast(le.clone(), &lt, &t)),
+                    Box::new(cast(re.clone(), &rt, &t)),
+                ),
                 DataType::Boolean,
             ))
         };
@@ -413,9 +475,17 @@ impl Binder<'_> {
             BinaryOperator::Gt => cmp(BinaryOp::Gt),
             BinaryOperator::GtEq => cmp(BinaryOp::GtEq),
             BinaryOperator::And | BinaryOperator::Or => {
-                let o = if *op == BinaryOperator::And { BinaryOp::And } else { BinaryOp::Or };
+                let o = if *op == BinaryOperator::And {
+                    BinaryOp::And
+                } else {
+                    BinaryOp::Or
+                };
                 Ok((
-                    Expr::Binary(o, Box::new(to_condition(le, &lt)), Box::new(to_condition(re, &rt))),
+                    Expr::Binary(
+                        o,
+                        Box::new(to_condition(le, &lt)),
+                        Box::new(to_condition(re, &rt)),
+                    ),
                     DataType::Boolean,
                 ))
             }
@@ -444,7 +514,9 @@ impl Binder<'_> {
                     BinaryOperator::Modulo => BinaryOp::Mod,
                     _ => BinaryOp::Div,
                 };
-                if matches!(t, DataType::Decimal128(..)) && matches!(o, BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod) {
+                if matches!(t, DataType::Decimal128(..))
+                    && matches!(o, BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod)
+                {
                     t = DataType::Float64;
                 }
                 if *op == BinaryOperator::Divide
@@ -484,7 +556,9 @@ impl Binder<'_> {
             result_type = merge_type(&result_type, &r.1, coercion);
             whens.push((w, r));
         }
-        let else_b = else_result.map(|e| self.bind_expr(e, scope, agg)).transpose()?;
+        let else_b = else_result
+            .map(|e| self.bind_expr(e, scope, agg))
+            .transpose()?;
         if let Some((_, t)) = &else_b {
             result_type = merge_type(&result_type, t, coercion);
         }
@@ -518,7 +592,8 @@ impl Binder<'_> {
             FunctionArguments::None => Ok((Vec::new(), false, false)),
             FunctionArguments::Subquery(_) => Err(Error::Unsupported(format!("{f}"))),
             FunctionArguments::List(list) => {
-                let distinct = matches!(list.duplicate_treatment, Some(DuplicateTreatment::Distinct));
+                let distinct =
+                    matches!(list.duplicate_treatment, Some(DuplicateTreatment::Distinct));
                 let mut star = false;
                 let mut args = Vec::new();
                 for a in &list.args {
@@ -543,7 +618,11 @@ impl Binder<'_> {
             return Err(Error::Function(format!("{e} is not an aggregate")));
         };
         let name = super::object_name(&f.name)?.to_lowercase();
-        let name = self.dialect.function_alias(&name).map(str::to_owned).unwrap_or(name);
+        let name = self
+            .dialect
+            .function_alias(&name)
+            .map(str::to_owned)
+            .unwrap_or(name);
         let function = self
             .catalog
             .aggregate(&name)
@@ -560,7 +639,9 @@ impl Binder<'_> {
         }
         for a in args {
             if contains_aggregate(self, a) {
-                return Err(Error::Function(format!("misuse of aggregate function {name}()")));
+                return Err(Error::Function(format!(
+                    "misuse of aggregate function {name}()"
+                )));
             }
             let (x, t) = self.bind_expr(a, scope, &mut None)?;
             bound.push(x);
@@ -590,7 +671,11 @@ impl Binder<'_> {
         agg: &mut Option<AggContext>,
     ) -> Result<Bound> {
         let name = super::object_name(&f.name)?.to_lowercase();
-        let name = self.dialect.function_alias(&name).map(str::to_owned).unwrap_or(name);
+        let name = self
+            .dialect
+            .function_alias(&name)
+            .map(str::to_owned)
+            .unwrap_or(name);
         if self.catalog.aggregate(&name).is_some() {
             // Reached only outside an aggregation context.
             let _ = e;
@@ -600,7 +685,9 @@ impl Binder<'_> {
         }
         let (args, distinct, star) = self.function_args(f)?;
         if distinct || star {
-            return Err(Error::Function(format!("{name}() is not an aggregate function")));
+            return Err(Error::Function(format!(
+                "{name}() is not an aggregate function"
+            )));
         }
         let bound = args
             .iter()
@@ -624,7 +711,10 @@ impl Binder<'_> {
                 (ScalarFunc::Abs, nt.clone(), vec![cast(x, &t, &nt)])
             }
             "coalesce" | "ifnull" => {
-                arity(if name == "ifnull" { 2 } else { 1 }, if name == "ifnull" { 2 } else { usize::MAX })?;
+                arity(
+                    if name == "ifnull" { 2 } else { 1 },
+                    if name == "ifnull" { 2 } else { usize::MAX },
+                )?;
                 let mut t = DataType::Null;
                 for (_, bt) in &bound {
                     t = merge_type(&t, bt, coercion);
@@ -638,7 +728,11 @@ impl Binder<'_> {
                 let (a, at) = it.next().expect("arity checked");
                 let (b, bt) = it.next().expect("arity checked");
                 let ct = comparison_type(&at, &bt, coercion)?;
-                (ScalarFunc::NullIf, ct.clone(), vec![cast(a, &at, &ct), cast(b, &bt, &ct)])
+                (
+                    ScalarFunc::NullIf,
+                    ct.clone(),
+                    vec![cast(a, &at, &ct), cast(b, &bt, &ct)],
+                )
             }
             "length" | "char_length" | "character_length" => {
                 arity(1, 1)?;
@@ -706,7 +800,9 @@ pub fn merge_type(a: &DataType, b: &DataType, coercion: Coercion) -> DataType {
     match (a, b) {
         (DataType::Null, x) | (x, DataType::Null) => x.clone(),
         (x, y) if x.is_numeric() && y.is_numeric() => common_numeric(x, y),
-        (DataType::Boolean, y) | (y, DataType::Boolean) if y.is_numeric() => common_numeric(&DataType::Int64, y),
+        (DataType::Boolean, y) | (y, DataType::Boolean) if y.is_numeric() => {
+            common_numeric(&DataType::Int64, y)
+        }
         _ => {
             let _ = coercion;
             DataType::Utf8

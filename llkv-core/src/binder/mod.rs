@@ -22,10 +22,13 @@ use crate::storage::TableStore;
 
 pub use query::BoundQuery;
 
+/// A catalog entry with its storage (`None` for a view).
+pub type TableEntry = (Arc<TableMeta>, Option<Arc<TableStore>>);
+
 /// What the binder needs to know about the database.
 pub trait CatalogAccess {
     /// A table or view by name, as the statement's snapshot sees it.
-    fn table(&self, name: &str) -> Result<Option<(Arc<TableMeta>, Option<Arc<TableStore>>)>>;
+    fn table(&self, name: &str) -> Result<Option<TableEntry>>;
     /// An aggregate function by (lower-case) name.
     fn aggregate(&self, name: &str) -> Option<Arc<dyn AggregateFunction>>;
 }
@@ -88,10 +91,13 @@ impl Scope {
             if !c.name.eq_ignore_ascii_case(name) {
                 continue;
             }
-            if let Some(q) = qualifier {
-                if !c.qualifier.as_deref().is_some_and(|cq| cq.eq_ignore_ascii_case(q)) {
-                    continue;
-                }
+            if let Some(q) = qualifier
+                && !c
+                    .qualifier
+                    .as_deref()
+                    .is_some_and(|cq| cq.eq_ignore_ascii_case(q))
+            {
+                continue;
             }
             if found.is_some() {
                 return Err(Error::NoSuchColumn(format!(
@@ -187,7 +193,10 @@ pub fn view_query(meta: &TableMeta, dialect: &dyn Dialect) -> Result<Box<sqlpars
     let mut stmts = sqlparser::parser::Parser::parse_sql(dialect.parser(), &meta.sql)?;
     match stmts.pop() {
         Some(sqlparser::ast::Statement::CreateView { query, .. }) => Ok(query),
-        _ => Err(Error::Corrupt(format!("view {} has a bad definition", meta.name))),
+        _ => Err(Error::Corrupt(format!(
+            "view {} has a bad definition",
+            meta.name
+        ))),
     }
 }
 

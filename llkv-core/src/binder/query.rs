@@ -43,8 +43,15 @@ pub(super) fn bind_query(b: &mut Binder<'_>, q: &ast::Query) -> Result<BoundQuer
         }
         Some(LimitClause::OffsetCommaLimit { offset, limit }) => (Some(limit), Some(offset)),
     };
-    let limit = limit.map(|e| constant_count(b, e, "LIMIT")).transpose()?.flatten();
-    let offset = offset.map(|e| constant_count(b, e, "OFFSET")).transpose()?.flatten().unwrap_or(0);
+    let limit = limit
+        .map(|e| constant_count(b, e, "LIMIT"))
+        .transpose()?
+        .flatten();
+    let offset = offset
+        .map(|e| constant_count(b, e, "OFFSET"))
+        .transpose()?
+        .flatten()
+        .unwrap_or(0);
     let fetch = limit.map(|l| l.saturating_add(offset));
 
     let mut bound = match q.body.as_ref() {
@@ -92,7 +99,9 @@ fn constant_count(b: &mut Binder<'_>, e: &ast::Expr, what: &str) -> Result<Optio
         ScalarValue::Int64(Some(n)) if n < 0 => Ok(None),
         ScalarValue::Int64(Some(n)) => Ok(Some(n as usize)),
         ScalarValue::Int64(None) | ScalarValue::Null => Ok(None),
-        other => Err(Error::Type(format!("{what} must be an integer, not {other}"))),
+        other => Err(Error::Type(format!(
+            "{what} must be an integer, not {other}"
+        ))),
     }
 }
 
@@ -135,7 +144,9 @@ fn bind_set_expr(b: &mut Binder<'_>, s: &SetExpr) -> Result<BoundQuery> {
                 .iter()
                 .zip(rs.fields())
                 .zip(&l.names)
-                .map(|((a, c), n)| Field::new(n, merge_type(a.data_type(), c.data_type(), coercion), true))
+                .map(|((a, c), n)| {
+                    Field::new(n, merge_type(a.data_type(), c.data_type(), coercion), true)
+                })
                 .collect();
             let schema = Arc::new(Schema::new(fields));
             let kind = match op {
@@ -143,7 +154,10 @@ fn bind_set_expr(b: &mut Binder<'_>, s: &SetExpr) -> Result<BoundQuery> {
                 SetOperator::Intersect => SetOpKind::Intersect,
                 SetOperator::Except | SetOperator::Minus => SetOpKind::Except,
             };
-            let all = matches!(set_quantifier, SetQuantifier::All | SetQuantifier::AllByName);
+            let all = matches!(
+                set_quantifier,
+                SetQuantifier::All | SetQuantifier::AllByName
+            );
             Ok(BoundQuery {
                 names: l.names,
                 plan: Plan::SetOp {
@@ -168,7 +182,9 @@ pub(crate) fn bind_values(b: &mut Binder<'_>, rows: &[Vec<ast::Expr>]) -> Result
     let mut bound_rows = Vec::with_capacity(rows.len());
     for row in rows {
         if row.len() != width {
-            return Err(Error::Type("all VALUES rows must have the same number of values".into()));
+            return Err(Error::Type(
+                "all VALUES rows must have the same number of values".into(),
+            ));
         }
         let mut out = Vec::with_capacity(width);
         for (i, e) in row.iter().enumerate() {
@@ -203,7 +219,9 @@ struct Relation {
 
 fn bind_table_factor(b: &mut Binder<'_>, t: &TableFactor) -> Result<Relation> {
     match t {
-        TableFactor::Table { name, alias, args, .. } => {
+        TableFactor::Table {
+            name, alias, args, ..
+        } => {
             if args.is_some() {
                 return Err(Error::Unsupported(format!("table function {name}")));
             }
@@ -247,7 +265,9 @@ fn bind_table_factor(b: &mut Binder<'_>, t: &TableFactor) -> Result<Relation> {
                 scope: rename_columns(scope, alias.as_ref())?,
             })
         }
-        TableFactor::Derived { subquery, alias, .. } => {
+        TableFactor::Derived {
+            subquery, alias, ..
+        } => {
             let bound = bind_query(b, subquery)?;
             let q = alias.as_ref().map(|a| a.name.value.clone());
             let scope = output_scope(&bound.plan, &bound.names, q.as_deref());
@@ -256,7 +276,10 @@ fn bind_table_factor(b: &mut Binder<'_>, t: &TableFactor) -> Result<Relation> {
                 scope: rename_columns(scope, alias.as_ref())?,
             })
         }
-        TableFactor::NestedJoin { table_with_joins, alias } => {
+        TableFactor::NestedJoin {
+            table_with_joins,
+            alias,
+        } => {
             let r = bind_table_with_joins(b, table_with_joins)?;
             let scope = match alias {
                 Some(a) => {
@@ -268,26 +291,29 @@ fn bind_table_factor(b: &mut Binder<'_>, t: &TableFactor) -> Result<Relation> {
                 }
                 None => r.scope,
             };
-            Ok(Relation { plan: r.plan, scope })
+            Ok(Relation {
+                plan: r.plan,
+                scope,
+            })
         }
         other => Err(Error::Unsupported(format!("FROM {other}"))),
     }
 }
 
 fn rename_columns(mut scope: Scope, alias: Option<&ast::TableAlias>) -> Result<Scope> {
-    if let Some(a) = alias {
-        if !a.columns.is_empty() {
-            if a.columns.len() > scope.columns.len() {
-                return Err(Error::Type(format!(
-                    "table {} has {} columns but {} column names were given",
-                    a.name,
-                    scope.columns.len(),
-                    a.columns.len()
-                )));
-            }
-            for (c, n) in scope.columns.iter_mut().zip(&a.columns) {
-                c.name = n.name.value.clone();
-            }
+    if let Some(a) = alias
+        && !a.columns.is_empty()
+    {
+        if a.columns.len() > scope.columns.len() {
+            return Err(Error::Type(format!(
+                "table {} has {} columns but {} column names were given",
+                a.name,
+                scope.columns.len(),
+                a.columns.len()
+            )));
+        }
+        for (c, n) in scope.columns.iter_mut().zip(&a.columns) {
+            c.name = n.name.value.clone();
         }
     }
     Ok(scope)
@@ -301,7 +327,11 @@ fn bind_table_with_joins(b: &mut Binder<'_>, t: &ast::TableWithJoins) -> Result<
             JoinOperator::Join(c) | JoinOperator::Inner(c) => (JoinKind::Inner, Some(c)),
             JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (JoinKind::Left, Some(c)),
             JoinOperator::CrossJoin(_) => (JoinKind::Inner, None),
-            other => return Err(Error::Unsupported(format!("join {other:?}").chars().take(80).collect())),
+            other => {
+                return Err(Error::Unsupported(
+                    format!("join {other:?}").chars().take(80).collect(),
+                ));
+            }
         };
         let scope = left.scope.join(&right.scope);
         let left_width = left.scope.columns.len();
@@ -353,7 +383,10 @@ fn split_conjuncts(e: Expr, out: &mut Vec<Expr>) {
 fn has_subquery(e: &Expr) -> bool {
     let mut found = false;
     e.visit(&mut |x| {
-        if matches!(x, Expr::ScalarSubquery(_) | Expr::Exists(..) | Expr::InSubquery(..)) {
+        if matches!(
+            x,
+            Expr::ScalarSubquery(_) | Expr::Exists(..) | Expr::InSubquery(..)
+        ) {
             found = true;
         }
     });
@@ -362,30 +395,41 @@ fn has_subquery(e: &Expr) -> bool {
 
 /// Builds a join of `left` (the first `left_width` columns of `scope`) and `right`, taking
 /// equality conjuncts between the sides as hash keys and the rest as a residual filter.
-fn make_join(left: Plan, right: Plan, left_width: usize, kind: JoinKind, conjuncts: Vec<Expr>, scope: &Scope) -> Plan {
+fn make_join(
+    left: Plan,
+    right: Plan,
+    left_width: usize,
+    kind: JoinKind,
+    conjuncts: Vec<Expr>,
+    scope: &Scope,
+) -> Plan {
     let mut on = Vec::new();
     let mut rest = Vec::new();
     for c in conjuncts {
-        if !has_subquery(&c) {
-            if let Expr::Binary(BinaryOp::Eq, l, r) = &c {
-                let lc = l.columns();
-                let rc = r.columns();
-                let left_only = |cols: &[usize]| !cols.is_empty() && cols.iter().all(|&i| i < left_width);
-                let right_only = |cols: &[usize]| !cols.is_empty() && cols.iter().all(|&i| i >= left_width);
-                let shift = |e: &Expr| e.map_columns(&|i| i - left_width);
-                if left_only(&lc) && right_only(&rc) {
-                    on.push(((**l).clone(), shift(r)));
-                    continue;
-                }
-                if right_only(&lc) && left_only(&rc) {
-                    on.push(((**r).clone(), shift(l)));
-                    continue;
-                }
+        if !has_subquery(&c)
+            && let Expr::Binary(BinaryOp::Eq, l, r) = &c
+        {
+            let lc = l.columns();
+            let rc = r.columns();
+            let left_only =
+                |cols: &[usize]| !cols.is_empty() && cols.iter().all(|&i| i < left_width);
+            let right_only =
+                |cols: &[usize]| !cols.is_empty() && cols.iter().all(|&i| i >= left_width);
+            let shift = |e: &Expr| e.map_columns(&|i| i - left_width);
+            if left_only(&lc) && right_only(&rc) {
+                on.push(((**l).clone(), shift(r)));
+                continue;
+            }
+            if right_only(&lc) && left_only(&rc) {
+                on.push(((**r).clone(), shift(l)));
+                continue;
             }
         }
         rest.push(c);
     }
-    let filter = rest.into_iter().reduce(|a, b| Expr::Binary(BinaryOp::And, Box::new(a), Box::new(b)));
+    let filter = rest
+        .into_iter()
+        .reduce(|a, b| Expr::Binary(BinaryOp::And, Box::new(a), Box::new(b)));
     Plan::Join {
         left: Box::new(left),
         right: Box::new(right),
@@ -401,7 +445,11 @@ fn make_join(left: Plan, right: Plan, left_width: usize, kind: JoinKind, conjunc
 /// hash-join keys, and relations are joined greedily so that each new one is connected to
 /// those already joined whenever some equality allows. Returns the plan (columns in the
 /// original `FROM` order) and the conjuncts left to apply on top.
-fn join_from_list(relations: Vec<Relation>, conjuncts: Vec<Expr>, scope: &Scope) -> (Plan, Vec<Expr>) {
+fn join_from_list(
+    relations: Vec<Relation>,
+    conjuncts: Vec<Expr>,
+    scope: &Scope,
+) -> (Plan, Vec<Expr>) {
     let n = relations.len();
     let mut offsets = Vec::with_capacity(n);
     let mut acc = 0;
@@ -440,7 +488,13 @@ fn join_from_list(relations: Vec<Relation>, conjuncts: Vec<Expr>, scope: &Scope)
 
     // Greedy join order.
     let widths: Vec<usize> = (0..n)
-        .map(|r| if r + 1 < n { offsets[r + 1] - offsets[r] } else { total - offsets[r] })
+        .map(|r| {
+            if r + 1 < n {
+                offsets[r + 1] - offsets[r]
+            } else {
+                total - offsets[r]
+            }
+        })
         .collect();
     let mut joined = vec![0usize];
     // Position of each original column in the current joined plan.
@@ -449,17 +503,26 @@ fn join_from_list(relations: Vec<Relation>, conjuncts: Vec<Expr>, scope: &Scope)
         *p = Some(k);
     }
     let mut current = plans[0].take().expect("first relation");
-    let mut current_fields: Vec<Field> = current.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+    let mut current_fields: Vec<Field> = current
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
     while joined.len() < n {
         let connected = |r: usize, pending: &[Expr]| {
             pending.iter().any(|c| {
                 if has_subquery(c) {
                     return false;
                 }
-                let Expr::Binary(BinaryOp::Eq, l, rr) = c else { return false };
+                let Expr::Binary(BinaryOp::Eq, l, rr) = c else {
+                    return false;
+                };
                 let (lc, rc) = (l.columns(), rr.columns());
-                let in_r = |cols: &[usize]| !cols.is_empty() && cols.iter().all(|&i| rel_of(i) == r);
-                let in_joined = |cols: &[usize]| !cols.is_empty() && cols.iter().all(|&i| pos[i].is_some());
+                let in_r =
+                    |cols: &[usize]| !cols.is_empty() && cols.iter().all(|&i| rel_of(i) == r);
+                let in_joined =
+                    |cols: &[usize]| !cols.is_empty() && cols.iter().all(|&i| pos[i].is_some());
                 (in_r(&lc) && in_joined(&rc)) || (in_joined(&lc) && in_r(&rc))
             })
         };
@@ -475,7 +538,9 @@ fn join_from_list(relations: Vec<Relation>, conjuncts: Vec<Expr>, scope: &Scope)
         }
         // Conjuncts whose columns are now all available.
         let (ready, still): (Vec<Expr>, Vec<Expr>) = pending.into_iter().partition(|c| {
-            !has_subquery(c) && !c.columns().is_empty() && c.columns().iter().all(|&i| new_pos[i].is_some())
+            !has_subquery(c)
+                && !c.columns().is_empty()
+                && c.columns().iter().all(|&i| new_pos[i].is_some())
         });
         pending = still;
         let remapped: Vec<Expr> = ready
@@ -493,12 +558,21 @@ fn join_from_list(relations: Vec<Relation>, conjuncts: Vec<Expr>, scope: &Scope)
                 })
                 .collect(),
         };
-        current = make_join(current, right, left_width, JoinKind::Inner, remapped, &join_scope);
+        current = make_join(
+            current,
+            right,
+            left_width,
+            JoinKind::Inner,
+            remapped,
+            &join_scope,
+        );
         pos = new_pos;
         joined.push(next);
     }
     // Restore the FROM order.
-    let exprs: Vec<Expr> = (0..total).map(|i| Expr::Column(pos[i].expect("all joined"))).collect();
+    let exprs: Vec<Expr> = (0..total)
+        .map(|i| Expr::Column(pos[i].expect("all joined")))
+        .collect();
     let identity = exprs.iter().enumerate().all(|(i, e)| *e == Expr::Column(i));
     let plan = if identity {
         current
@@ -552,9 +626,9 @@ fn output_position(e: &ast::Expr, names: &[String]) -> Result<Option<usize>> {
     match e {
         ast::Expr::Value(v) => {
             if let ast::Value::Number(n, _) = &v.value {
-                let k: usize = n
-                    .parse()
-                    .map_err(|_| Error::Type(format!("ORDER BY term {n} is not a column number")))?;
+                let k: usize = n.parse().map_err(|_| {
+                    Error::Type(format!("ORDER BY term {n} is not a column number"))
+                })?;
                 if k == 0 || k > names.len() {
                     return Err(Error::Type(format!(
                         "ORDER BY term out of range - should be between 1 and {}",
@@ -613,7 +687,9 @@ fn bind_select(
     let mut conjuncts = Vec::new();
     if let Some(w) = &s.selection {
         if contains_aggregate(b, w) {
-            return Err(Error::Function("misuse of aggregate function in WHERE".into()));
+            return Err(Error::Function(
+                "misuse of aggregate function in WHERE".into(),
+            ));
         }
         let c = b.bind_condition(w, &scope, &mut None)?;
         split_conjuncts(c, &mut conjuncts);
@@ -638,7 +714,9 @@ fn bind_select(
     for item in &s.projection {
         match item {
             SelectItem::UnnamedExpr(e) => items.push((Some(e.clone()), None, item_name(e))),
-            SelectItem::ExprWithAlias { expr, alias } => items.push((Some(expr.clone()), None, alias.value.clone())),
+            SelectItem::ExprWithAlias { expr, alias } => {
+                items.push((Some(expr.clone()), None, alias.value.clone()))
+            }
             SelectItem::Wildcard(_) => {
                 if scope.columns.is_empty() {
                     return Err(Error::Syntax("no tables specified".into()));
@@ -654,7 +732,10 @@ fn bind_select(
                 };
                 let mut any = false;
                 for (i, c) in scope.columns.iter().enumerate() {
-                    if c.qualifier.as_deref().is_some_and(|cq| cq.eq_ignore_ascii_case(&q)) {
+                    if c.qualifier
+                        .as_deref()
+                        .is_some_and(|cq| cq.eq_ignore_ascii_case(&q))
+                    {
                         items.push((None, Some(Expr::Column(i)), c.name.clone()));
                         any = true;
                     }
@@ -676,7 +757,9 @@ fn bind_select(
     };
     let aggregated = !group_exprs.is_empty()
         || s.having.is_some()
-        || items.iter().any(|(e, _, _)| e.as_ref().is_some_and(|e| contains_aggregate(b, e)))
+        || items
+            .iter()
+            .any(|(e, _, _)| e.as_ref().is_some_and(|e| contains_aggregate(b, e)))
         || order_by.iter().any(|o| contains_aggregate(b, &o.expr));
     let mut agg: Option<AggContext> = None;
     if aggregated {
@@ -684,17 +767,24 @@ fn bind_select(
         for g in &group_exprs {
             // GROUP BY may name an output column by position or alias.
             let bound = match output_position(g, &names)? {
-                Some(k) if !matches!(g, ast::Expr::Identifier(_)) || scope.resolve(None, &item_name(g))?.is_none() => {
+                Some(k)
+                    if !matches!(g, ast::Expr::Identifier(_))
+                        || scope.resolve(None, &item_name(g))?.is_none() =>
+                {
                     match &items[k] {
                         (Some(e), _, _) => b.bind_scalar(e, &scope)?,
-                        (None, Some(Expr::Column(i)), _) => (Expr::Column(*i), scope.columns[*i].data_type.clone()),
+                        (None, Some(Expr::Column(i)), _) => {
+                            (Expr::Column(*i), scope.columns[*i].data_type.clone())
+                        }
                         _ => return Err(Error::Type("bad GROUP BY term".into())),
                     }
                 }
                 _ => b.bind_scalar(g, &scope)?,
             };
             if contains_aggregate(b, g) {
-                return Err(Error::Function("aggregate functions are not allowed in GROUP BY".into()));
+                return Err(Error::Function(
+                    "aggregate functions are not allowed in GROUP BY".into(),
+                ));
             }
             ctx.groups.push(bound.0);
             ctx.group_types.push(bound.1);
@@ -709,10 +799,7 @@ fn bind_select(
         let (x, t) = match (e, pre) {
             (Some(e), _) => b.bind_expr(e, &scope, &mut agg)?,
             (None, Some(Expr::Column(i))) => {
-                if agg.is_some() {
-                    let ident = ast::Expr::Identifier(ast::Ident::new(scope.columns[*i].name.clone()));
-                    let _ = ident;
-                    let ctx = agg.as_ref().expect("aggregated");
+                if let Some(ctx) = &agg {
                     match ctx.groups.iter().position(|g| *g == Expr::Column(*i)) {
                         Some(k) => (Expr::Column(k), ctx.group_types[k].clone()),
                         None => {
@@ -742,7 +829,10 @@ fn bind_select(
     for o in order_by {
         let expr = if let Some(k) = output_position(&o.expr, &names)? {
             Expr::Column(k)
-        } else if let Some(k) = items.iter().position(|(e, _, _)| e.as_ref() == Some(&o.expr)) {
+        } else if let Some(k) = items
+            .iter()
+            .position(|(e, _, _)| e.as_ref() == Some(&o.expr))
+        {
             Expr::Column(k)
         } else {
             let (x, t) = b.bind_expr(&o.expr, &scope, &mut agg)?;
@@ -815,7 +905,9 @@ fn bind_select(
         schema,
     };
     if distinct {
-        plan = Plan::Distinct { input: Box::new(plan) };
+        plan = Plan::Distinct {
+            input: Box::new(plan),
+        };
     }
     if !keys.is_empty() {
         plan = Plan::Sort {
@@ -826,7 +918,10 @@ fn bind_select(
     }
     if plan.schema().fields().len() > visible {
         let schema = Arc::new(Schema::new(
-            plan.schema().fields()[..visible].iter().map(|f| f.as_ref().clone()).collect::<Vec<_>>(),
+            plan.schema().fields()[..visible]
+                .iter()
+                .map(|f| f.as_ref().clone())
+                .collect::<Vec<_>>(),
         ));
         plan = Plan::Project {
             input: Box::new(plan),

@@ -57,10 +57,10 @@ pub fn common_numeric(a: &DataType, b: &DataType) -> DataType {
 
 /// The type of a literal number as written.
 pub fn number_literal(text: &str) -> Result<ScalarValue> {
-    if !text.contains(['.', 'e', 'E']) {
-        if let Ok(v) = text.parse::<i64>() {
-            return Ok(ScalarValue::Int64(Some(v)));
-        }
+    if !text.contains(['.', 'e', 'E'])
+        && let Ok(v) = text.parse::<i64>()
+    {
+        return Ok(ScalarValue::Int64(Some(v)));
     }
     text.parse::<f64>()
         .map(|v| ScalarValue::Float64(Some(v)))

@@ -125,20 +125,34 @@ pub fn evaluate(ctx: &ExecCtx<'_>, expr: &Expr, batch: &RecordBatch) -> Result<A
                 .collect::<Result<Vec<_>>>()?;
             super::scalar_functions::call(ctx, *f, &args, n)
         }
-        Expr::ScalarSubquery(q) => subquery_per_row(ctx, q, batch, |ctx, q| {
-            let result = ctx.run_subquery(q, Some(1))?;
-            match result.first() {
-                Some(col) if !col.is_empty() => ScalarValue::try_from_array(col, 0).map_err(Error::from),
-                _ => Ok(ScalarValue::Null),
-            }
-        }, &expr_type_hint(q)),
+        Expr::ScalarSubquery(q) => subquery_per_row(
+            ctx,
+            q,
+            batch,
+            |ctx, q| {
+                let result = ctx.run_subquery(q, Some(1))?;
+                match result.first() {
+                    Some(col) if !col.is_empty() => {
+                        ScalarValue::try_from_array(col, 0).map_err(Error::from)
+                    }
+                    _ => Ok(ScalarValue::Null),
+                }
+            },
+            &expr_type_hint(q),
+        ),
         Expr::Exists(q, negated) => {
             let negated = *negated;
-            subquery_per_row(ctx, q, batch, move |ctx, q| {
-                let result = ctx.run_subquery(q, Some(1))?;
-                let exists = result.first().is_some_and(|c| !c.is_empty());
-                Ok(ScalarValue::Boolean(Some(exists != negated)))
-            }, &DataType::Boolean)
+            subquery_per_row(
+                ctx,
+                q,
+                batch,
+                move |ctx, q| {
+                    let result = ctx.run_subquery(q, Some(1))?;
+                    let exists = result.first().is_some_and(|c| !c.is_empty());
+                    Ok(ScalarValue::Boolean(Some(exists != negated)))
+                },
+                &DataType::Boolean,
+            )
         }
         Expr::InSubquery(e, q, negated) => in_subquery(ctx, e, q, *negated, batch),
     }
@@ -175,7 +189,9 @@ fn subquery_per_row(
         ctx.pop_outer();
         values.push(v?);
     }
-    Ok(llkv_traits::aggregate::scalars_to_array(&values, data_type)?)
+    Ok(llkv_traits::aggregate::scalars_to_array(
+        &values, data_type,
+    )?)
 }
 
 fn cast_if_needed(arr: ArrayRef, t: &DataType) -> Result<ArrayRef> {
@@ -195,7 +211,10 @@ fn in_subquery(
 ) -> Result<ArrayRef> {
     let v = evaluate(ctx, e, batch)?;
     let n = batch.num_rows();
-    let test = |ctx: &ExecCtx<'_>, values: &ArrayRef, rows: std::ops::Range<usize>| -> Result<Vec<Option<bool>>> {
+    let test = |ctx: &ExecCtx<'_>,
+                values: &ArrayRef,
+                rows: std::ops::Range<usize>|
+     -> Result<Vec<Option<bool>>> {
         let result = ctx.run_subquery(q, None)?;
         let set_col = match result.first() {
             Some(c) => cast_if_needed(c.clone(), values.data_type())?,
@@ -262,13 +281,24 @@ fn overflow_error(e: ArrowError) -> Error {
     }
 }
 
-fn binary(ctx: &ExecCtx<'_>, op: BinaryOp, l: &Expr, r: &Expr, batch: &RecordBatch) -> Result<ArrayRef> {
+fn binary(
+    ctx: &ExecCtx<'_>,
+    op: BinaryOp,
+    l: &Expr,
+    r: &Expr,
+    batch: &RecordBatch,
+) -> Result<ArrayRef> {
     let n = batch.num_rows();
     let lo = operand(ctx, l, batch)?;
     let ro = operand(ctx, r, batch)?;
     // Both literal: evaluate on length-1 arrays and broadcast.
     if let (Operand::Scalar(_, a), Operand::Scalar(_, b)) = (&lo, &ro) {
-        let one = binary_arrays(ctx, op, &Operand::Array(a.clone()), &Operand::Array(b.clone()))?;
+        let one = binary_arrays(
+            ctx,
+            op,
+            &Operand::Array(a.clone()),
+            &Operand::Array(b.clone()),
+        )?;
         let v = ScalarValue::try_from_array(&one, 0)?;
         return cast_if_needed(v.to_array(n), one.data_type());
     }
@@ -295,7 +325,11 @@ fn binary_arrays(ctx: &ExecCtx<'_>, op: BinaryOp, lo: &Operand, ro: &Operand) ->
     // The binder gives both sides one type; they differ only after an integer overflow
     // was promoted to a real (SQLite), and then both sides compute as reals.
     let (lt, rt) = (operand_type(lo), operand_type(ro));
-    if lt != rt && lt.is_numeric() && rt.is_numeric() && !matches!(op, BinaryOp::And | BinaryOp::Or | BinaryOp::Concat) {
+    if lt != rt
+        && lt.is_numeric()
+        && rt.is_numeric()
+        && !matches!(op, BinaryOp::And | BinaryOp::Or | BinaryOp::Concat)
+    {
         let l = operand_as(lo, &DataType::Float64)?;
         let r = operand_as(ro, &DataType::Float64)?;
         return binary_arrays(ctx, op, &l, &r);
@@ -326,10 +360,12 @@ fn binary_arrays(ctx: &ExecCtx<'_>, op: BinaryOp, lo: &Operand, ro: &Operand) ->
             let ra = materialize(ro, lo)?;
             let la = to_text(ctx, &la)?;
             let ra = to_text(ctx, &ra)?;
-            Ok(Arc::new(compute::kernels::concat_elements::concat_elements_utf8(
-                la.as_string::<i32>(),
-                ra.as_string::<i32>(),
-            )?))
+            Ok(Arc::new(
+                compute::kernels::concat_elements::concat_elements_utf8(
+                    la.as_string::<i32>(),
+                    ra.as_string::<i32>(),
+                )?,
+            ))
         }
         BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul => {
             let f = match op {
@@ -436,7 +472,9 @@ pub fn truthy(ctx: &ExecCtx<'_>, a: &ArrayRef) -> Result<ArrayRef> {
             let zero = compute::cast(&ScalarValue::Int64(Some(0)).to_array(1), t)?;
             Ok(Arc::new(cmp::neq(a, &Scalar::new(zero))?))
         }
-        other => Err(Error::Type(format!("{other} cannot be used as a condition"))),
+        other => Err(Error::Type(format!(
+            "{other} cannot be used as a condition"
+        ))),
     }
 }
 
@@ -477,9 +515,8 @@ pub fn cast_value(ctx: &ExecCtx<'_>, a: &ArrayRef, to: &DataType) -> Result<Arra
                 safe: false,
                 ..Default::default()
             };
-            compute::cast_with_options(a, to, &opts).map_err(|e| {
-                Error::Execution(format!("cannot cast {from} to {to}: {e}"))
-            })
+            compute::cast_with_options(a, to, &opts)
+                .map_err(|e| Error::Execution(format!("cannot cast {from} to {to}: {e}")))
         }
     }
 }

@@ -29,7 +29,9 @@ pub fn run<'c>(ctx: &'c ExecCtx<'_>, plan: &'c Plan) -> Result<BatchStream<'c>> 
         schema,
     } = plan
     else {
-        return Err(Error::Execution("join::run called on a non-join plan".into()));
+        return Err(Error::Execution(
+            "join::run called on a non-join plan".into(),
+        ));
     };
     let right_schema = right.schema();
     let build = concat(&right_schema, &collect(ctx, right)?)?;
@@ -67,32 +69,34 @@ pub fn run<'c>(ctx: &'c ExecCtx<'_>, plan: &'c Plan) -> Result<BatchStream<'c>> 
                 let lb = lb?;
                 let mut out = Vec::new();
                 let mut matched = vec![false; lb.num_rows()];
-                let mut emit = |li: Vec<u32>, ri: Vec<u32>, out: &mut Vec<RecordBatch>| -> Result<()> {
-                    if li.is_empty() {
-                        return Ok(());
-                    }
-                    let joined = joined_batch(&schema, &lb, &build, &li, &ri)?;
-                    let (joined, keep) = match filter {
-                        Some(f) => {
-                            let v = eval::evaluate(ctx, f, &joined)?;
-                            let mask = v.as_any().downcast_ref::<BooleanArray>().ok_or_else(|| {
-                                Error::Type("a join condition must be boolean".into())
-                            })?;
-                            let mask = super::eval::null_as_false(mask);
-                            (compute::filter_record_batch(&joined, &mask)?, Some(mask))
+                let mut emit =
+                    |li: Vec<u32>, ri: Vec<u32>, out: &mut Vec<RecordBatch>| -> Result<()> {
+                        if li.is_empty() {
+                            return Ok(());
                         }
-                        None => (joined, None),
+                        let joined = joined_batch(&schema, &lb, &build, &li, &ri)?;
+                        let (joined, keep) = match filter {
+                            Some(f) => {
+                                let v = eval::evaluate(ctx, f, &joined)?;
+                                let mask =
+                                    v.as_any().downcast_ref::<BooleanArray>().ok_or_else(|| {
+                                        Error::Type("a join condition must be boolean".into())
+                                    })?;
+                                let mask = super::eval::null_as_false(mask);
+                                (compute::filter_record_batch(&joined, &mask)?, Some(mask))
+                            }
+                            None => (joined, None),
+                        };
+                        for (k, l) in li.iter().enumerate() {
+                            if keep.as_ref().is_none_or(|m| m.value(k)) {
+                                matched[*l as usize] = true;
+                            }
+                        }
+                        if joined.num_rows() > 0 {
+                            out.push(joined);
+                        }
+                        Ok(())
                     };
-                    for (k, l) in li.iter().enumerate() {
-                        if keep.as_ref().is_none_or(|m| m.value(k)) {
-                            matched[*l as usize] = true;
-                        }
-                    }
-                    if joined.num_rows() > 0 {
-                        out.push(joined);
-                    }
-                    Ok(())
-                };
                 match &table {
                     Some((conv, map)) => {
                         let keys = on

@@ -86,10 +86,10 @@ impl<'a> ExecCtx<'a> {
     /// Runs a subquery and returns its result columns (cached when uncorrelated).
     fn run_subquery(&self, q: &Subquery, limit: Option<usize>) -> Result<Arc<Vec<ArrayRef>>> {
         let key = q as *const Subquery as usize;
-        if !q.correlated {
-            if let Some(hit) = self.cache.borrow().get(&key) {
-                return Ok(hit.clone());
-            }
+        if !q.correlated
+            && let Some(hit) = self.cache.borrow().get(&key)
+        {
+            return Ok(hit.clone());
         }
         let schema = q.plan.schema();
         let mut batches = Vec::new();
@@ -334,15 +334,18 @@ fn pruned(group: &RowGroup, projection: &[usize], filters: &[Expr]) -> bool {
             }
             continue;
         };
-        let (Some(vs_min), Some(vs_max)) = (lit.partial_cmp_same_type(min), lit.partial_cmp_same_type(max)) else {
+        let (Some(vs_min), Some(vs_max)) = (
+            lit.partial_cmp_same_type(min),
+            lit.partial_cmp_same_type(max),
+        ) else {
             continue;
         };
         let impossible = match op {
             BinaryOp::Eq => vs_min == Less || vs_max == Greater,
-            BinaryOp::Lt => vs_min != Greater,    // col < lit needs min < lit
-            BinaryOp::LtEq => vs_min == Less,     // col <= lit needs min <= lit
-            BinaryOp::Gt => vs_max != Less,       // col > lit needs max > lit
-            BinaryOp::GtEq => vs_max == Greater,  // col >= lit needs max >= lit
+            BinaryOp::Lt => vs_min != Greater, // col < lit needs min < lit
+            BinaryOp::LtEq => vs_min == Less,  // col <= lit needs min <= lit
+            BinaryOp::Gt => vs_max != Less,    // col > lit needs max > lit
+            BinaryOp::GtEq => vs_max == Greater, // col >= lit needs max >= lit
             _ => false,
         };
         if impossible {
@@ -365,17 +368,23 @@ fn filter_record_batch(batch: &RecordBatch, mask: &BooleanArray) -> Result<Recor
 }
 
 /// Keeps the rows of `batch` for which every predicate is true.
-pub fn filter_batch(ctx: &ExecCtx<'_>, batch: &RecordBatch, predicates: &[Expr]) -> Result<RecordBatch> {
+pub fn filter_batch(
+    ctx: &ExecCtx<'_>,
+    batch: &RecordBatch,
+    predicates: &[Expr],
+) -> Result<RecordBatch> {
     let mut current = batch.clone();
     for p in predicates {
         if current.num_rows() == 0 {
             break;
         }
         let v = eval::evaluate(ctx, p, &current)?;
-        let mask = v
-            .as_any()
-            .downcast_ref::<BooleanArray>()
-            .ok_or_else(|| Error::Type(format!("a condition must be boolean, found {}", v.data_type())))?;
+        let mask = v.as_any().downcast_ref::<BooleanArray>().ok_or_else(|| {
+            Error::Type(format!(
+                "a condition must be boolean, found {}",
+                v.data_type()
+            ))
+        })?;
         let mask = eval::null_as_false(mask);
         if mask.true_count() == current.num_rows() {
             continue;
@@ -410,7 +419,10 @@ pub fn sort_batch(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let indices = if columns.iter().all(|c| !matches!(c.values.data_type(), DataType::Null)) {
+    let indices = if columns
+        .iter()
+        .all(|c| !matches!(c.values.data_type(), DataType::Null))
+    {
         compute::lexsort_to_indices(&columns, fetch)?
     } else {
         // Arrow cannot sort NULL-typed columns; they compare equal, so drop them.
@@ -419,7 +431,9 @@ pub fn sort_batch(
             .filter(|c| !matches!(c.values.data_type(), DataType::Null))
             .collect();
         if cols.is_empty() {
-            UInt32Array::from_iter_values(0..fetch.unwrap_or(batch.num_rows()).min(batch.num_rows()) as u32)
+            UInt32Array::from_iter_values(
+                0..fetch.unwrap_or(batch.num_rows()).min(batch.num_rows()) as u32,
+            )
         } else {
             compute::lexsort_to_indices(&cols, fetch)?
         }

@@ -41,7 +41,9 @@ pub fn call(ctx: &ExecCtx<'_>, f: ScalarFunc, args: &[ArrayRef], n: usize) -> Re
                 t if t.is_floating() => {
                     let f = compute::cast(a, &DataType::Float64)?;
                     let v: Float64Array =
-                        compute::unary::<_, _, Float64Type>(f.as_primitive::<Float64Type>(), |x| x.abs());
+                        compute::unary::<_, _, Float64Type>(f.as_primitive::<Float64Type>(), |x| {
+                            x.abs()
+                        });
                     Ok(compute::cast(&(Arc::new(v) as ArrayRef), t)?)
                 }
                 other => Err(Error::Function(format!("abs() of {other}"))),
@@ -128,7 +130,10 @@ pub fn call(ctx: &ExecCtx<'_>, f: ScalarFunc, args: &[ArrayRef], n: usize) -> Re
         ScalarFunc::Substr => {
             let s = to_text(ctx, arg(0)?)?;
             let start = compute::cast(arg(1)?, &DataType::Int64)?;
-            let len = args.get(2).map(|l| compute::cast(l, &DataType::Int64)).transpose()?;
+            let len = args
+                .get(2)
+                .map(|l| compute::cast(l, &DataType::Int64))
+                .transpose()?;
             let s = strings(&s)?;
             let start = int64s(&start)?;
             let len = len.as_ref().map(int64s).transpose()?;
@@ -137,7 +142,11 @@ pub fn call(ctx: &ExecCtx<'_>, f: ScalarFunc, args: &[ArrayRef], n: usize) -> Re
                     if s.is_null(i) || start.is_null(i) || len.is_some_and(|l| l.is_null(i)) {
                         return None;
                     }
-                    Some(sqlite_substr(s.value(i), start.value(i), len.map(|l| l.value(i))))
+                    Some(sqlite_substr(
+                        s.value(i),
+                        start.value(i),
+                        len.map(|l| l.value(i)),
+                    ))
                 })
                 .collect();
             Ok(Arc::new(v))

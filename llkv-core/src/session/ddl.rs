@@ -10,8 +10,7 @@ use crate::error::{Error, Result};
 use crate::txn::UndoEntry;
 
 fn exists(s: &Session, t: &Transaction, name: &str) -> Result<Option<std::sync::Arc<TableMeta>>> {
-    Ok(s
-        .db
+    Ok(s.db
         .catalog_entries(&t.snap)?
         .into_iter()
         .find(|m| m.name.eq_ignore_ascii_case(name)))
@@ -19,10 +18,9 @@ fn exists(s: &Session, t: &Transaction, name: &str) -> Result<Option<std::sync::
 
 /// Inserts a catalog row for `meta` (and creates its storage if it is a table).
 fn add_object(s: &Session, t: &mut Transaction, meta: TableMeta) -> Result<()> {
-    let catalog = s
-        .db
-        .table_store(CATALOG_TABLE_ID)
-        .ok_or_else(|| Error::Corrupt("the catalog table is missing".into()))?;
+    let catalog =
+        s.db.table_store(CATALOG_TABLE_ID)
+            .ok_or_else(|| Error::Corrupt("the catalog table is missing".into()))?;
     if meta.kind == ObjectKind::Table {
         s.db.create_storage(&meta);
         t.undo.push(UndoEntry::CreateTable(meta.id));
@@ -33,7 +31,11 @@ fn add_object(s: &Session, t: &mut Transaction, meta: TableMeta) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn create_table(s: &Session, t: &mut Transaction, ct: &CreateTable) -> Result<StatementResult> {
+pub(super) fn create_table(
+    s: &Session,
+    t: &mut Transaction,
+    ct: &CreateTable,
+) -> Result<StatementResult> {
     let name = object_name(&ct.name)?;
     if exists(s, t, &name)?.is_some() {
         if ct.if_not_exists {
@@ -78,14 +80,22 @@ pub(super) fn create_table(s: &Session, t: &mut Transaction, ct: &CreateTable) -
         return Ok(StatementResult::Done("CREATE TABLE"));
     }
     if ct.columns.is_empty() {
-        return Err(Error::Syntax(format!("table {name} must have at least one column")));
+        return Err(Error::Syntax(format!(
+            "table {name} must have at least one column"
+        )));
     }
     let mut columns: Vec<ColumnMeta> = Vec::with_capacity(ct.columns.len());
     let mut primary_key = Vec::new();
     let mut uniques = Vec::new();
     for (i, c) in ct.columns.iter().enumerate() {
-        if columns.iter().any(|x| x.name.eq_ignore_ascii_case(&c.name.value)) {
-            return Err(Error::AlreadyExists(format!("column {} in table {name}", c.name.value)));
+        if columns
+            .iter()
+            .any(|x| x.name.eq_ignore_ascii_case(&c.name.value))
+        {
+            return Err(Error::AlreadyExists(format!(
+                "column {} in table {name}",
+                c.name.value
+            )));
         }
         let data_type = binder.map_type(&c.data_type)?;
         let mut meta = ColumnMeta {
@@ -113,7 +123,10 @@ pub(super) fn create_table(s: &Session, t: &mut Transaction, ct: &CreateTable) -
                     }
                 }
                 ColumnOption::Check(_) | ColumnOption::ForeignKey { .. } => {
-                    return Err(Error::Unsupported(format!("column constraint {}", o.option)));
+                    return Err(Error::Unsupported(format!(
+                        "column constraint {}",
+                        o.option
+                    )));
                 }
                 _ => {}
             }
@@ -138,7 +151,9 @@ pub(super) fn create_table(s: &Session, t: &mut Transaction, ct: &CreateTable) -
         match tc {
             TableConstraint::PrimaryKey { columns: cols, .. } => {
                 if !primary_key.is_empty() {
-                    return Err(Error::Constraint(format!("table {name} has more than one primary key")));
+                    return Err(Error::Constraint(format!(
+                        "table {name} has more than one primary key"
+                    )));
                 }
                 primary_key = key_columns(cols)?;
             }
@@ -162,7 +177,11 @@ pub(super) fn create_table(s: &Session, t: &mut Transaction, ct: &CreateTable) -
     Ok(StatementResult::Done("CREATE TABLE"))
 }
 
-pub(super) fn create_view(s: &Session, t: &mut Transaction, stmt: &Statement) -> Result<StatementResult> {
+pub(super) fn create_view(
+    s: &Session,
+    t: &mut Transaction,
+    stmt: &Statement,
+) -> Result<StatementResult> {
     let Statement::CreateView {
         name,
         query,
@@ -219,14 +238,12 @@ pub(super) fn create_view(s: &Session, t: &mut Transaction, stmt: &Statement) ->
 }
 
 fn remove_object(s: &Session, t: &mut Transaction, meta: &TableMeta) -> Result<()> {
-    let catalog = s
-        .db
-        .table_store(CATALOG_TABLE_ID)
-        .ok_or_else(|| Error::Corrupt("the catalog table is missing".into()))?;
-    let (group, row) = s
-        .db
-        .catalog_row(&t.snap, meta.id)?
-        .ok_or_else(|| Error::NoSuchTable(meta.name.clone()))?;
+    let catalog =
+        s.db.table_store(CATALOG_TABLE_ID)
+            .ok_or_else(|| Error::Corrupt("the catalog table is missing".into()))?;
+    let (group, row) =
+        s.db.catalog_row(&t.snap, meta.id)?
+            .ok_or_else(|| Error::NoSuchTable(meta.name.clone()))?;
     catalog.mark_deleted(&group, &[row], &t.snap, &mut t.undo, "the catalog")?;
     t.touched.insert(CATALOG_TABLE_ID);
     if meta.kind == ObjectKind::Table {
@@ -258,8 +275,16 @@ pub(super) fn drop(s: &Session, t: &mut Transaction, stmt: &Statement) -> Result
                 return Err(Error::Type(format!(
                     "{} is a {}, not a {}",
                     meta.name,
-                    if meta.kind == ObjectKind::View { "view" } else { "table" },
-                    if kind == ObjectKind::View { "view" } else { "table" }
+                    if meta.kind == ObjectKind::View {
+                        "view"
+                    } else {
+                        "table"
+                    },
+                    if kind == ObjectKind::View {
+                        "view"
+                    } else {
+                        "table"
+                    }
                 )));
             }
             None if *if_exists => {}

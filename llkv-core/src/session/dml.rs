@@ -25,7 +25,9 @@ pub(super) fn insert(s: &Session, t: &mut Transaction, ins: &Insert) -> Result<S
         return Err(Error::Unsupported("INSERT INTO a table function".into()));
     };
     if ins.or.is_some() || ins.on.is_some() || ins.returning.is_some() || ins.replace_into {
-        return Err(Error::Unsupported("INSERT OR / ON CONFLICT / RETURNING".into()));
+        return Err(Error::Unsupported(
+            "INSERT OR / ON CONFLICT / RETURNING".into(),
+        ));
     }
     let source = ins
         .source
@@ -33,7 +35,10 @@ pub(super) fn insert(s: &Session, t: &mut Transaction, ins: &Insert) -> Result<S
         .ok_or_else(|| Error::Unsupported("INSERT without VALUES or SELECT".into()))?;
     let columns: Vec<String> = ins.columns.iter().map(|c| c.value.clone()).collect();
     let rows = insert_query(s, t, &object_name(name)?, &columns, source)?;
-    Ok(StatementResult::Affected { verb: "INSERT", rows })
+    Ok(StatementResult::Affected {
+        verb: "INSERT",
+        rows,
+    })
 }
 
 /// Inserts the rows of `source` into `table` (columns named by `columns`, or all).
@@ -46,7 +51,8 @@ pub(super) fn insert_query(
 ) -> Result<u64> {
     let catalog = s.db.catalog_view(t.snap);
     let mut binder = Binder::new(&catalog, s.dialect.as_ref());
-    let (meta, store) = binder.table_for_write(&ast::ObjectName::from(vec![ast::Ident::new(table)]))?;
+    let (meta, store) =
+        binder.table_for_write(&ast::ObjectName::from(vec![ast::Ident::new(table)]))?;
     let targets: Vec<usize> = if columns.is_empty() {
         (0..meta.columns.len()).collect()
     } else {
@@ -56,7 +62,9 @@ pub(super) fn insert_query(
                 Error::NoSuchColumn(format!("table {} has no column named {c}", meta.name))
             })?;
             if seen.contains(&i) {
-                return Err(Error::Syntax(format!("column {c} specified more than once")));
+                return Err(Error::Syntax(format!(
+                    "column {c} specified more than once"
+                )));
             }
             seen.push(i);
         }
@@ -141,7 +149,10 @@ fn write_rows(
     let _ = (s, ctx);
     for (i, c) in meta.columns.iter().enumerate() {
         if !c.nullable && batch.column(i).null_count() > 0 {
-            return Err(Error::Constraint(format!("NOT NULL constraint failed: {}.{}", meta.name, c.name)));
+            return Err(Error::Constraint(format!(
+                "NOT NULL constraint failed: {}.{}",
+                meta.name, c.name
+            )));
         }
     }
     check_unique(t, meta, store, &batch)?;
@@ -153,24 +164,37 @@ fn write_rows(
 /// Rejects rows whose unique keys repeat among themselves or match a row this transaction
 /// sees; a match with a row another transaction is writing (or committed after our
 /// snapshot) is a write conflict.
-fn check_unique(t: &Transaction, meta: &TableMeta, store: &TableStore, batch: &RecordBatch) -> Result<()> {
+fn check_unique(
+    t: &Transaction,
+    meta: &TableMeta,
+    store: &TableStore,
+    batch: &RecordBatch,
+) -> Result<()> {
     for key in meta.unique_keys() {
         let fields: Vec<SortField> = key
             .iter()
             .map(|&i| SortField::new(meta.columns[i].data_type.clone()))
             .collect();
         let conv = RowConverter::new(fields)?;
-        let key_cols = |b: &RecordBatch| -> Vec<ArrayRef> { key.iter().map(|&i| b.column(i).clone()).collect() };
+        let key_cols = |b: &RecordBatch| -> Vec<ArrayRef> {
+            key.iter().map(|&i| b.column(i).clone()).collect()
+        };
         let new_cols = key_cols(batch);
         let new_rows = conv.convert_columns(&new_cols)?;
-        let names = key.iter().map(|&i| format!("{}.{}", meta.name, meta.columns[i].name)).collect::<Vec<_>>().join(", ");
+        let names = key
+            .iter()
+            .map(|&i| format!("{}.{}", meta.name, meta.columns[i].name))
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut set: HashSet<&[u8]> = HashSet::with_capacity(batch.num_rows());
         for (i, r) in new_rows.iter().enumerate() {
             if new_cols.iter().any(|c| c.is_null(i)) {
                 continue;
             }
             if !set.insert(r.data()) {
-                return Err(Error::Constraint(format!("UNIQUE constraint failed: {names}")));
+                return Err(Error::Constraint(format!(
+                    "UNIQUE constraint failed: {names}"
+                )));
             }
         }
         if set.is_empty() {
@@ -260,8 +284,17 @@ fn matching_rows(
 
 /// The batch with one more column: each row's position in its group.
 fn append_positions(batch: &RecordBatch, idx: &UInt32Array) -> Result<RecordBatch> {
-    let mut fields: Vec<arrow::datatypes::Field> = batch.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
-    fields.push(arrow::datatypes::Field::new("__pos", DataType::UInt32, false));
+    let mut fields: Vec<arrow::datatypes::Field> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields.push(arrow::datatypes::Field::new(
+        "__pos",
+        DataType::UInt32,
+        false,
+    ));
     let mut cols = batch.columns().to_vec();
     cols.push(Arc::new(idx.clone()));
     Ok(RecordBatch::try_new_with_options(
@@ -271,7 +304,11 @@ fn append_positions(batch: &RecordBatch, idx: &UInt32Array) -> Result<RecordBatc
     )?)
 }
 
-fn single_table(s: &Session, t: &Transaction, twj: &ast::TableWithJoins) -> Result<(Arc<TableMeta>, Arc<TableStore>, Scope)> {
+fn single_table(
+    s: &Session,
+    t: &Transaction,
+    twj: &ast::TableWithJoins,
+) -> Result<(Arc<TableMeta>, Arc<TableStore>, Scope)> {
     if !twj.joins.is_empty() {
         return Err(Error::Unsupported("joins in UPDATE/DELETE".into()));
     }
@@ -281,12 +318,19 @@ fn single_table(s: &Session, t: &Transaction, twj: &ast::TableWithJoins) -> Resu
     let catalog = s.db.catalog_view(t.snap);
     let binder = Binder::new(&catalog, s.dialect.as_ref());
     let (meta, store) = binder.table_for_write(name)?;
-    let q = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_else(|| meta.name.clone());
+    let q = alias
+        .as_ref()
+        .map(|a| a.name.value.clone())
+        .unwrap_or_else(|| meta.name.clone());
     let scope = Scope::of_schema(&meta.schema(), Some(&q));
     Ok((meta, store, scope))
 }
 
-pub(super) fn update(s: &Session, t: &mut Transaction, stmt: &Statement) -> Result<StatementResult> {
+pub(super) fn update(
+    s: &Session,
+    t: &mut Transaction,
+    stmt: &Statement,
+) -> Result<StatementResult> {
     let Statement::Update {
         table,
         assignments,
@@ -300,7 +344,9 @@ pub(super) fn update(s: &Session, t: &mut Transaction, stmt: &Statement) -> Resu
         return Err(Error::Unsupported("UPDATE".into()));
     };
     if from.is_some() || returning.is_some() || or.is_some() || limit.is_some() {
-        return Err(Error::Unsupported("UPDATE ... FROM / RETURNING / OR / LIMIT".into()));
+        return Err(Error::Unsupported(
+            "UPDATE ... FROM / RETURNING / OR / LIMIT".into(),
+        ));
     }
     let (meta, store, scope) = single_table(s, t, table)?;
     let catalog = s.db.catalog_view(t.snap);
@@ -350,12 +396,22 @@ pub(super) fn update(s: &Session, t: &mut Transaction, stmt: &Statement) -> Resu
         let all = concat(&meta.schema(), &new_batches)?;
         write_rows(s, t, &ctx, &meta, &store, all)?;
     }
-    Ok(StatementResult::Affected { verb: "UPDATE", rows: count })
+    Ok(StatementResult::Affected {
+        verb: "UPDATE",
+        rows: count,
+    })
 }
 
 pub(super) fn delete(s: &Session, t: &mut Transaction, d: &Delete) -> Result<StatementResult> {
-    if d.using.is_some() || d.returning.is_some() || !d.order_by.is_empty() || d.limit.is_some() || !d.tables.is_empty() {
-        return Err(Error::Unsupported("DELETE ... USING / RETURNING / ORDER BY / LIMIT".into()));
+    if d.using.is_some()
+        || d.returning.is_some()
+        || !d.order_by.is_empty()
+        || d.limit.is_some()
+        || !d.tables.is_empty()
+    {
+        return Err(Error::Unsupported(
+            "DELETE ... USING / RETURNING / ORDER BY / LIMIT".into(),
+        ));
     }
     let tables = match &d.from {
         FromTable::WithFromKeyword(v) | FromTable::WithoutKeyword(v) => v,
@@ -379,5 +435,8 @@ pub(super) fn delete(s: &Session, t: &mut Transaction, d: &Delete) -> Result<Sta
         count += idx.len() as u64;
     }
     t.touched.insert(meta.id);
-    Ok(StatementResult::Affected { verb: "DELETE", rows: count })
+    Ok(StatementResult::Affected {
+        verb: "DELETE",
+        rows: count,
+    })
 }

@@ -330,7 +330,11 @@ impl TableStore {
 
 /// Concatenates settled groups, leaving out rows dead to every snapshot at or after
 /// `oldest` and keeping the marks of the others.
-fn merge_groups(schema: &SchemaRef, groups: &[Arc<RowGroup>], oldest: Timestamp) -> Result<RowGroup> {
+fn merge_groups(
+    schema: &SchemaRef,
+    groups: &[Arc<RowGroup>],
+    oldest: Timestamp,
+) -> Result<RowGroup> {
     let mut batches = Vec::with_capacity(groups.len());
     let mut created = Vec::new();
     let mut deleted = Vec::new();
@@ -343,11 +347,17 @@ fn merge_groups(schema: &SchemaRef, groups: &[Arc<RowGroup>], oldest: Timestamp)
             for d in dead {
                 is_dead[d as usize] = true;
             }
-            (0..g.num_rows() as u32).filter(|&i| !is_dead[i as usize]).collect()
+            (0..g.num_rows() as u32)
+                .filter(|&i| !is_dead[i as usize])
+                .collect()
         };
         for &i in &keep {
-            created.push(AtomicU64::new(g.created()[i as usize].load(Ordering::Acquire)));
-            deleted.push(AtomicU64::new(g.deleted()[i as usize].load(Ordering::Acquire)));
+            created.push(AtomicU64::new(
+                g.created()[i as usize].load(Ordering::Acquire),
+            ));
+            deleted.push(AtomicU64::new(
+                g.deleted()[i as usize].load(Ordering::Acquire),
+            ));
         }
         if keep.len() == g.num_rows() {
             batches.push(g.batch().clone());

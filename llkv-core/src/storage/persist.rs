@@ -166,7 +166,10 @@ impl<'a> Reader<'a> {
     fn count(&mut self, item_size: usize) -> Result<usize> {
         let n = self.u32()? as usize;
         if n.saturating_mul(item_size) > self.bytes.len() - self.pos {
-            return Err(Error::Corrupt(format!("{}: count {n} too large", self.what)));
+            return Err(Error::Corrupt(format!(
+                "{}: count {n} too large",
+                self.what
+            )));
         }
         Ok(n)
     }
@@ -362,7 +365,11 @@ pub fn load_group(
     }
     let blobs = store.get_many(&entry.chunk_keys)?;
     let mut columns = Vec::with_capacity(blobs.len());
-    for ((blob, field), key) in blobs.into_iter().zip(schema.fields()).zip(&entry.chunk_keys) {
+    for ((blob, field), key) in blobs
+        .into_iter()
+        .zip(schema.fields())
+        .zip(&entry.chunk_keys)
+    {
         let blob = blob.ok_or_else(|| Error::Corrupt(format!("chunk {key} is missing")))?;
         let array = store.decode(field.data_type(), blob)?;
         if array.len() as u64 != entry.rows {

@@ -200,7 +200,10 @@ mod tests {
 
     #[test]
     fn visibility_rules() {
-        let s = Snapshot { read_ts: 10, txn: 7 };
+        let s = Snapshot {
+            read_ts: 10,
+            txn: 7,
+        };
         assert!(s.sees(3, NEVER));
         assert!(!s.sees(11, NEVER), "committed after the snapshot");
         assert!(s.sees(PENDING_BIT | 7, NEVER), "own insert");

@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 use llkv_traits::pager::{Pager, PagerBlob, PagerError, PhysicalKey, WriteBatch};
 use tempfile::TempDir;
 
-use super::format::{HEADER_ENTRY_END, HEADER_LEN};
+use super::format::HEADER_ENTRY_END;
 use super::*;
 
 /// A FilePager in its own temporary directory (removed on drop, after the pager).
@@ -351,6 +351,9 @@ fn second_open_in_process_is_locked() {
     let first = FilePager::open(&path).unwrap();
     let err = FilePager::open(&path).unwrap_err();
     assert!(matches!(err, PagerError::Locked(_)), "{err}");
+    // The failed attempt closed its own lock file handle: the first lock still holds.
+    let err = FilePager::open(&path).unwrap_err();
+    assert!(matches!(err, PagerError::Locked(_)), "{err}");
     drop(first);
     FilePager::open(&path).unwrap();
 }
@@ -531,7 +534,6 @@ fn simd_r_drive_recovery_alone_is_fooled_by_a_zero_tail() {
         "simd-r-drive changed its recovery"
     );
     assert_eq!(store.len().unwrap(), 1);
-    let _ = HEADER_LEN;
 }
 
 #[test]

@@ -23,6 +23,7 @@ use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 pub use output::{OutputMode, write_result};
+pub(crate) use shell::panic_message;
 pub use shell::{Shell, open_engine};
 pub use split::{is_complete, split_statements};
 

@@ -5,7 +5,9 @@
 //! mode, and handles dot commands (a line starting with `.` where a statement would start).
 //! Nothing here needs a terminal, so all of it is tested with in-memory writers.
 
+use std::any::Any;
 use std::io::Write;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::time::Instant;
 
@@ -169,7 +171,16 @@ impl<O: Write, E: Write> Shell<O, E> {
 
     fn run_statement(&mut self, sql: &str) {
         let start = Instant::now();
-        match self.session.execute(sql) {
+        // An engine bug must not end the session: report it like an error.
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.session.execute(sql)));
+        let outcome = match outcome {
+            Ok(result) => result.map_err(|e| e.to_string()),
+            Err(payload) => Err(format!(
+                "internal error: the engine panicked: {}",
+                panic_message(payload.as_ref())
+            )),
+        };
+        match outcome {
             Ok(results) => {
                 for result in results {
                     if let StatementResult::Query(query) = result
@@ -179,7 +190,7 @@ impl<O: Write, E: Write> Shell<O, E> {
                     }
                 }
             }
-            Err(e) => self.report_error(&e.to_string(), Some(sql)),
+            Err(e) => self.report_error(&e, Some(sql)),
         }
         if self.timer {
             let elapsed = start.elapsed().as_secs_f64();
@@ -295,6 +306,15 @@ impl<O: Write, E: Write> Shell<O, E> {
             Err(e) => self.report_error(&format!("{e}; using a new in-memory database"), None),
         }
     }
+}
+
+/// The message of a caught panic.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
 }
 
 /// True when `sql` holds more than whitespace and comments.

@@ -58,7 +58,11 @@ impl Dialect for SqliteDialect {
         let name = type_name(t);
         Ok(if name.contains("INT") {
             DataType::Int64
-        } else if name.contains("CHAR") || name.contains("CLOB") || name.contains("TEXT") || name == "STRING" {
+        } else if name.contains("CHAR")
+            || name.contains("CLOB")
+            || name.contains("TEXT")
+            || name == "STRING"
+        {
             DataType::Utf8
         } else if name.contains("BLOB") || name.is_empty() {
             return Err(DialectError::UnsupportedType(format!("{t} (BLOB)")));

@@ -9,7 +9,8 @@ use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 
 use super::{SltDatabase, SltRows};
-use crate::{DialectKind, Engine, Session, StatementResult};
+use crate::cli::open_engine;
+use crate::{Engine, Session, StatementResult};
 
 /// Drives an [`Engine`]: one [`Session`] per connection name, created on first use.
 pub struct EngineDatabase {
@@ -25,7 +26,7 @@ pub struct EngineDatabase {
 impl EngineDatabase {
     /// Opens a fresh in-memory database of the dialect `sqlite` or `duckdb`.
     pub fn open(dialect: &str) -> Result<Self, String> {
-        let engine = build(dialect, None)?;
+        let engine = open_engine(dialect, None)?;
         Ok(Self {
             dialect: dialect.to_string(),
             engine: Some(engine),
@@ -53,24 +54,10 @@ impl EngineDatabase {
         self.default = None;
         self.named.clear();
         self.engine = None;
-        self.engine = Some(build(&self.dialect, path.as_deref())?);
+        self.engine = Some(open_engine(&self.dialect, path.as_deref())?);
         self.path = path;
         Ok(())
     }
-}
-
-fn build(dialect: &str, path: Option<&Path>) -> Result<Engine, String> {
-    let kind: DialectKind = dialect
-        .parse()
-        .map_err(|_| format!("unknown dialect `{dialect}` (expected sqlite or duckdb)"))?;
-    let mut builder = Engine::builder().dialect(kind);
-    if let Some(path) = path {
-        builder = builder.path(path);
-    }
-    builder.build().map_err(|e| match path {
-        Some(p) => format!("cannot open {}: {e}", p.display()),
-        None => format!("cannot open an in-memory database: {e}"),
-    })
 }
 
 impl SltDatabase for EngineDatabase {

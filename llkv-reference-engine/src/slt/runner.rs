@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use md5::{Digest, Md5};
 
+use crate::cli::panic_message;
+
 use super::format::{self, ResultValues, Style};
 use super::parser::{
     self, CompareOp, Condition, Item, ItemKind, LoopClause, SortMode, StatementExpect,
@@ -130,7 +132,10 @@ impl<D: SltDatabase> FileRunner<'_, D> {
                 Ok(false) => {}
                 Err(message) => {
                     if is_record(&item.kind) {
-                        self.fail(item.line, "", message);
+                        match self.stop {
+                            Some(Stop::Skip) => self.report.counts.skipped += 1,
+                            _ => self.fail(item.line, "", message),
+                        }
                     }
                     i = next;
                     continue;
@@ -178,12 +183,12 @@ impl<D: SltDatabase> FileRunner<'_, D> {
             ItemKind::LoopStart { names, values, end } => {
                 let body = index + 1..*end;
                 for iteration in values {
-                    let pushed = names.len();
+                    let outer = self.vars.len();
                     for (name, value) in names.iter().zip(iteration) {
                         self.vars.push(((*name).to_string(), value.clone()));
                     }
                     self.exec(items, body.clone());
-                    self.vars.truncate(self.vars.len() - pushed);
+                    self.vars.truncate(outer);
                 }
             }
             ItemKind::EndLoop | ItemKind::Ignored => {}
@@ -358,8 +363,8 @@ impl<D: SltDatabase> FileRunner<'_, D> {
         }
         let mut out = text.to_string();
         for (name, value) in self.vars.iter().rev() {
-            out = out.replace(&format!("${{{name}}}", name = name), value);
-            out = out.replace(&format!("{{{name}}}", name = name), value);
+            out = out.replace(&format!("${{{name}}}"), value);
+            out = out.replace(&format!("{{{name}}}"), value);
         }
         const DIR_KEYWORDS: [&str; 3] = ["__TEST_DIR__", "{TEST_DIR}", "{TEMP_DIR}"];
         if DIR_KEYWORDS.iter().any(|k| out.contains(k))
@@ -533,14 +538,10 @@ impl<D: SltDatabase> FileRunner<'_, D> {
 fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(result) => result,
-        Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
-            Err(format!("the engine panicked: {message}"))
-        }
+        Err(payload) => Err(format!(
+            "the engine panicked: {}",
+            panic_message(payload.as_ref())
+        )),
     }
 }
 

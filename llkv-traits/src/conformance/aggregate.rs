@@ -79,11 +79,14 @@ pub fn groups_agree(f: Arc<dyn AggregateFunction>, inputs: &[Vec<ArrayRef>]) {
         let second: Vec<ArrayRef> = input.iter().map(|c| c.slice(cut, len - cut)).collect();
         ga.update_batch(&first, &idx[..cut], groups.min(cut.max(1)))
             .expect("update_batch");
-        ga.update_batch(&second, &idx[cut..], groups).expect("update_batch");
+        ga.update_batch(&second, &idx[cut..], groups)
+            .expect("update_batch");
         let result = ga.evaluate(groups).expect("evaluate");
         assert_eq!(result.len(), groups, "{}: one result per group", f.name());
         for g in 0..groups {
-            let rows: Vec<u32> = (0..len as u32).filter(|i| *i as usize % groups == g).collect();
+            let rows: Vec<u32> = (0..len as u32)
+                .filter(|i| *i as usize % groups == g)
+                .collect();
             let take = arrow::array::UInt32Array::from(rows);
             let part: Vec<ArrayRef> = input
                 .iter()
@@ -97,7 +100,11 @@ pub fn groups_agree(f: Arc<dyn AggregateFunction>, inputs: &[Vec<ArrayRef>]) {
                 g2.map(|g2| concat(&[g2.as_ref()]).ok().map(|c| c.to_data()) == Some(e.to_data()))
                     .unwrap_or(false)
             };
-            assert!(same, "{}: group {g}: got {got:?}, expected {expected:?}", f.name());
+            assert!(
+                same,
+                "{}: group {g}: got {got:?}, expected {expected:?}",
+                f.name()
+            );
         }
     }
 }

@@ -14,13 +14,28 @@ use crate::codec::{ChunkStats, ColumnCodec};
 /// Arrays of every type the kit checks, with and without NULLs.
 pub fn sample_arrays() -> Vec<ArrayRef> {
     vec![
-        Arc::new(Int64Array::from(vec![Some(3), None, Some(-9), Some(i64::MAX)])),
+        Arc::new(Int64Array::from(vec![
+            Some(3),
+            None,
+            Some(-9),
+            Some(i64::MAX),
+        ])),
         Arc::new(Int32Array::from(vec![1, 2, 3])),
         Arc::new(Int16Array::from(vec![Some(1), None])),
         Arc::new(Int8Array::from(vec![-128, 127])),
-        Arc::new(Float64Array::from(vec![Some(1.5), None, Some(-0.0), Some(1e300)])),
+        Arc::new(Float64Array::from(vec![
+            Some(1.5),
+            None,
+            Some(-0.0),
+            Some(1e300),
+        ])),
         Arc::new(Float32Array::from(vec![0.25f32, 8.0])),
-        Arc::new(BooleanArray::from(vec![Some(true), None, Some(false), Some(true)])),
+        Arc::new(BooleanArray::from(vec![
+            Some(true),
+            None,
+            Some(false),
+            Some(true),
+        ])),
         Arc::new(StringArray::from(vec![
             Some("x,)'"),
             None,
@@ -42,11 +57,7 @@ pub fn round_trip<C: ColumnCodec>(codec: &C) {
     for array in sample_arrays() {
         let t = array.data_type().clone();
         assert!(codec.supports(&t), "{} must support {t}", codec.name());
-        let mut cases = vec![
-            array.clone(),
-            new_empty_array(&t),
-            new_null_array(&t, 5),
-        ];
+        let mut cases = vec![array.clone(), new_empty_array(&t), new_null_array(&t, 5)];
         if array.len() > 1 {
             cases.push(array.slice(1, array.len() - 1));
         }

@@ -25,12 +25,21 @@ pub fn parses_core_sql(d: &dyn Dialect) {
     for sql in CORE_STATEMENTS {
         let statements = Parser::parse_sql(d.parser(), sql)
             .unwrap_or_else(|e| panic!("{}: failed to parse `{sql}`: {e}", d.name()));
-        assert_eq!(statements.len(), 1, "{}: `{sql}` is one statement", d.name());
+        assert_eq!(
+            statements.len(),
+            1,
+            "{}: `{sql}` is one statement",
+            d.name()
+        );
         for s in statements {
             match d.rewrite_statement(s).expect("rewrite_statement") {
                 StatementHook::Unhandled(_) => {}
                 StatementHook::Rewritten(v) => {
-                    assert!(!v.is_empty() || sql.starts_with("DROP"), "{}: hook dropped `{sql}`", d.name())
+                    assert!(
+                        !v.is_empty() || sql.starts_with("DROP"),
+                        "{}: hook dropped `{sql}`",
+                        d.name()
+                    )
                 }
             }
         }
@@ -39,7 +48,8 @@ pub fn parses_core_sql(d: &dyn Dialect) {
 
 /// Standard DDL types map to the expected Arrow types, and unknown types are errors.
 pub fn maps_standard_types(d: &dyn Dialect) {
-    let cases: &[(&str, fn(&DataType) -> bool)] = &[
+    type Check = fn(&DataType) -> bool;
+    let cases: &[(&str, Check)] = &[
         ("INTEGER", |t| t.is_integer()),
         ("BIGINT", |t| *t == DataType::Int64),
         ("SMALLINT", |t| t.is_integer()),
@@ -49,7 +59,9 @@ pub fn maps_standard_types(d: &dyn Dialect) {
         ("TEXT", |t| *t == DataType::Utf8),
         ("BOOLEAN", |t| *t == DataType::Boolean),
         ("DATE", |t| *t == DataType::Date32),
-        ("DECIMAL(10,2)", |t| matches!(t, DataType::Decimal128(10, 2))),
+        ("DECIMAL(10,2)", |t| {
+            matches!(t, DataType::Decimal128(10, 2))
+        }),
     ];
     for (sql_type, check) in cases {
         let sql = format!("CREATE TABLE t (c {sql_type})");
@@ -62,7 +74,11 @@ pub fn maps_standard_types(d: &dyn Dialect) {
         let mapped = d
             .map_type(&ct.columns[0].data_type)
             .unwrap_or_else(|e| panic!("{}: {sql_type}: {e}", d.name()));
-        assert!(check(&mapped), "{}: {sql_type} mapped to {mapped}", d.name());
+        assert!(
+            check(&mapped),
+            "{}: {sql_type} mapped to {mapped}",
+            d.name()
+        );
     }
 }
 
@@ -70,7 +86,12 @@ pub fn maps_standard_types(d: &dyn Dialect) {
 pub fn folding_is_idempotent(d: &dyn Dialect) {
     for ident in ["abc", "ABC", "MixedCase", "x_1"] {
         let once = d.fold_identifier(ident);
-        assert_eq!(d.fold_identifier(&once), once, "{}: folding {ident}", d.name());
+        assert_eq!(
+            d.fold_identifier(&once),
+            once,
+            "{}: folding {ident}",
+            d.name()
+        );
     }
 }
 

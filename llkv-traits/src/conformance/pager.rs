@@ -22,9 +22,17 @@ pub fn put_then_get<P: Pager>(pager: &P) {
     let got = pager.get_many(&keys).expect("get_many");
     for (i, (k, blob)) in keys.iter().zip(got).enumerate() {
         let blob = blob.unwrap_or_else(|| panic!("key {k} written but not found"));
-        assert_eq!(blob.as_ref(), &bytes(*k, 100 * i + 1)[..], "key {k}: wrong bytes");
+        assert_eq!(
+            blob.as_ref(),
+            &bytes(*k, 100 * i + 1)[..],
+            "key {k}: wrong bytes"
+        );
         let buffer = blob.into_buffer();
-        assert_eq!(buffer.as_slice(), &bytes(*k, 100 * i + 1)[..], "into_buffer changed bytes");
+        assert_eq!(
+            buffer.as_slice(),
+            &bytes(*k, 100 * i + 1)[..],
+            "into_buffer changed bytes"
+        );
     }
 }
 
@@ -38,8 +46,14 @@ pub fn missing_keys_are_none<P: Pager>(pager: &P) {
         .get_many(&[keys[1], keys[0], keys[1]])
         .expect("get_many");
     assert_eq!(got.len(), 3, "get_many must answer once per key asked");
-    assert!(got[0].is_none() && got[2].is_none(), "unwritten key must read as None");
-    assert_eq!(got[1].as_ref().map(|b| b.as_ref().to_vec()), Some(vec![1, 2, 3]));
+    assert!(
+        got[0].is_none() && got[2].is_none(),
+        "unwritten key must read as None"
+    );
+    assert_eq!(
+        got[1].as_ref().map(|b| b.as_ref().to_vec()),
+        Some(vec![1, 2, 3])
+    );
     assert!(pager.get(u64::MAX - 7).expect("get").is_none());
 }
 
@@ -48,7 +62,12 @@ pub fn alloc_keys_are_unique<P: Pager>(pager: &P) {
     let mut seen = HashSet::new();
     for n in [1, 7, 100, 0, 3] {
         let keys = pager.alloc_keys(n).expect("alloc_keys");
-        assert_eq!(keys.len(), n, "alloc_keys({n}) returned {} keys", keys.len());
+        assert_eq!(
+            keys.len(),
+            n,
+            "alloc_keys({n}) returned {} keys",
+            keys.len()
+        );
         for k in keys {
             assert!(k >= RESERVED_KEYS, "alloc_keys returned reserved key {k}");
             assert!(seen.insert(k), "alloc_keys returned {k} twice");
@@ -66,7 +85,10 @@ pub fn overwrite_keeps_old_handles<P: Pager>(pager: &P) {
     let mut b = WriteBatch::new();
     b.put(k, b"new value".to_vec());
     pager.write_batch(b).expect("write_batch");
-    assert_eq!(pager.get(k).expect("get").expect("written").as_ref(), b"new value");
+    assert_eq!(
+        pager.get(k).expect("get").expect("written").as_ref(),
+        b"new value"
+    );
     assert_eq!(old.as_ref(), b"old", "an old handle must keep its bytes");
     // Reserved keys may be written directly.
     let mut b = WriteBatch::new();
@@ -85,9 +107,15 @@ pub fn free_removes<P: Pager>(pager: &P) {
     let mut b = WriteBatch::new();
     b.free(keys[0]);
     pager.write_batch(b).expect("free");
-    assert!(pager.get(keys[0]).expect("get").is_none(), "freed key still readable");
+    assert!(
+        pager.get(keys[0]).expect("get").is_none(),
+        "freed key still readable"
+    );
     assert_eq!(held.as_ref(), &[9; 64][..], "handle changed after free");
-    assert_eq!(pager.get(keys[1]).expect("get").expect("kept").as_ref(), &[8; 64][..]);
+    assert_eq!(
+        pager.get(keys[1]).expect("get").expect("kept").as_ref(),
+        &[8; 64][..]
+    );
 }
 
 /// One batch may put and free together; empty batches and empty blobs are fine.
@@ -97,12 +125,22 @@ pub fn mixed_and_empty_batches<P: Pager>(pager: &P) {
     let mut b = WriteBatch::new();
     b.put(keys[0], Vec::new()).put(keys[1], vec![1]);
     pager.write_batch(b).expect("write_batch");
-    assert_eq!(pager.get(keys[0]).expect("get").expect("empty blob").as_ref(), b"");
+    assert_eq!(
+        pager
+            .get(keys[0])
+            .expect("get")
+            .expect("empty blob")
+            .as_ref(),
+        b""
+    );
     let mut b = WriteBatch::new();
     b.free(keys[1]).put(keys[2], vec![2; 5]);
     pager.write_batch(b).expect("mixed batch");
     assert!(pager.get(keys[1]).expect("get").is_none());
-    assert_eq!(pager.get(keys[2]).expect("get").expect("put").as_ref(), &[2; 5][..]);
+    assert_eq!(
+        pager.get(keys[2]).expect("get").expect("put").as_ref(),
+        &[2; 5][..]
+    );
     pager.sync().expect("sync");
 }
 
@@ -120,7 +158,10 @@ pub fn large_and_many<P: Pager>(pager: &P) {
     for (k, blob) in keys.iter().zip(got) {
         assert_eq!(blob.expect("written").as_ref(), &bytes(*k, 17)[..]);
     }
-    assert_eq!(pager.get(big).expect("get").expect("big").as_ref().len(), 5 << 20);
+    assert_eq!(
+        pager.get(big).expect("get").expect("big").as_ref().len(),
+        5 << 20
+    );
 }
 
 /// Readers on other threads see whole blobs while a writer writes.
