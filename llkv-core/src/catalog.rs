@@ -23,6 +23,8 @@ pub enum ObjectKind {
     Table,
     /// A view: a stored query.
     View,
+    /// An index on a table's columns.
+    Index,
 }
 
 /// One column of a table.
@@ -55,6 +57,9 @@ pub struct TableMeta {
     pub uniques: Vec<Vec<usize>>,
     /// The statement that created it (for `.schema`, and the query of a view).
     pub sql: String,
+    /// For an index: the indexed table's id. (The indexed columns are in `primary_key`,
+    /// and `uniques` holds them once more if the index is unique.)
+    pub on_table: Option<TableId>,
 }
 
 impl TableMeta {
@@ -157,9 +162,13 @@ impl TableMeta {
         for u in &self.uniques {
             meta.push_str(&format!("unique\t{}\n", encode_positions(u)));
         }
+        if let Some(t) = self.on_table {
+            meta.push_str(&format!("on\t{t}\n"));
+        }
         let kind = match self.kind {
             ObjectKind::Table => "table",
             ObjectKind::View => "view",
+            ObjectKind::Index => "index",
         };
         // The schema is fixed and every column has one value: this cannot fail.
         RecordBatch::try_new(
@@ -196,6 +205,7 @@ impl TableMeta {
         let kind = match text(1)? {
             "table" => ObjectKind::Table,
             "view" => ObjectKind::View,
+            "index" => ObjectKind::Index,
             _ => return Err(bad()),
         };
         let mut meta = TableMeta {
@@ -206,6 +216,7 @@ impl TableMeta {
             primary_key: Vec::new(),
             uniques: Vec::new(),
             sql: text(3)?.to_owned(),
+            on_table: None,
         };
         for line in text(4)?.lines() {
             let parts: Vec<&str> = line.split('\t').collect();
@@ -218,6 +229,7 @@ impl TableMeta {
                 }),
                 ["pk", cols] => meta.primary_key = decode_positions(cols)?,
                 ["unique", cols] => meta.uniques.push(decode_positions(cols)?),
+                ["on", t] => meta.on_table = Some(t.parse().map_err(|_| bad())?),
                 _ => return Err(bad()),
             }
         }
@@ -252,6 +264,7 @@ mod tests {
             primary_key: vec![0],
             uniques: vec![vec![1], vec![0, 1]],
             sql: "CREATE TABLE ...".into(),
+            on_table: Some(3),
         };
         let row = meta.to_row();
         assert_eq!(TableMeta::from_row(&row, 0).unwrap(), meta);

@@ -392,6 +392,7 @@ impl CatalogAccess for CatalogView<'_> {
                         Error::Corrupt(format!("storage of table {} is missing", meta.name))
                     })?),
                     ObjectKind::View => None,
+                    ObjectKind::Index => continue,
                 };
                 return Ok(Some((meta, store)));
             }
@@ -401,5 +402,14 @@ impl CatalogAccess for CatalogView<'_> {
 
     fn aggregate(&self, name: &str) -> Option<Arc<dyn AggregateFunction>> {
         self.db.aggregates.read().get(name).cloned()
+    }
+
+    fn indexes(&self, table: TableId) -> Result<Vec<Arc<TableMeta>>> {
+        Ok(self
+            .db
+            .catalog_entries(&self.snap)?
+            .into_iter()
+            .filter(|m| m.kind == ObjectKind::Index && m.on_table == Some(table))
+            .collect())
     }
 }

@@ -17,6 +17,10 @@ use crate::exec::{ExecCtx, Semantics, collect, concat};
 mod ddl;
 mod dml;
 
+/// How deeply expressions and subqueries may nest. Binding and evaluation recurse once per
+/// level, so this bounds stack use: a few hundred levels fit in a 2 MiB thread stack.
+pub const MAX_NESTING: usize = 200;
+
 /// The rows a query returned.
 #[derive(Debug, Clone)]
 pub struct QueryResult {
@@ -110,9 +114,13 @@ impl Session {
         self.txn.is_some()
     }
 
-    /// Parses `sql` with the session's dialect.
+    /// Parses `sql` with the session's dialect. Expressions may nest up to
+    /// [`MAX_NESTING`] levels deep.
     pub fn parse(&self, sql: &str) -> Result<Vec<Statement>> {
-        Ok(Parser::parse_sql(self.dialect.parser(), sql)?)
+        Ok(Parser::new(self.dialect.parser())
+            .with_recursion_limit(MAX_NESTING)
+            .try_with_sql(sql)?
+            .parse_statements()?)
     }
 
     /// Runs every statement of `sql` in order, stopping at the first error.
@@ -293,6 +301,7 @@ impl Session {
             Statement::CreateTable(ct) => ddl::create_table(self, t, ct),
             Statement::CreateView { .. } => ddl::create_view(self, t, s),
             Statement::Drop { .. } => ddl::drop(self, t, s),
+            Statement::CreateIndex(ci) => ddl::create_index(self, t, ci),
             Statement::Insert(ins) => dml::insert(self, t, ins),
             Statement::Update { .. } => dml::update(self, t, s),
             Statement::Delete(d) => dml::delete(self, t, d),

@@ -42,6 +42,45 @@ impl MemPager {
         }
     }
 
+    /// A pager holding `blobs`, whose [`alloc_keys`](Pager::alloc_keys) starts at
+    /// `next_key` (or past the largest key of `blobs`, or at
+    /// [`RESERVED_KEYS`], whichever is larger), so keys are not handed out again.
+    ///
+    /// This is how an image of a store (for example what
+    /// [`CrashPager::crash_image`](crate::CrashPager::crash_image) says survived a crash)
+    /// is "reopened".
+    pub fn from_blobs(
+        blobs: impl IntoIterator<Item = (PhysicalKey, BufferBlob)>,
+        next_key: PhysicalKey,
+    ) -> Self {
+        let blobs: HashMap<PhysicalKey, BufferBlob> = blobs.into_iter().collect();
+        let past_largest = blobs
+            .keys()
+            .max()
+            .map_or(RESERVED_KEYS, |k| k.saturating_add(1));
+        Self {
+            blobs: RwLock::new(blobs),
+            next_key: AtomicU64::new(next_key.max(past_largest).max(RESERVED_KEYS)),
+        }
+    }
+
+    /// Every key that holds a blob, with its blob (sorted by key).
+    pub fn blobs(&self) -> Vec<(PhysicalKey, BufferBlob)> {
+        let mut all: Vec<(PhysicalKey, BufferBlob)> = self
+            .blobs
+            .read()
+            .iter()
+            .map(|(k, b)| (*k, b.clone()))
+            .collect();
+        all.sort_unstable_by_key(|(k, _)| *k);
+        all
+    }
+
+    /// The first key the next [`alloc_keys`](Pager::alloc_keys) would hand out.
+    pub fn next_key(&self) -> PhysicalKey {
+        self.next_key.load(Ordering::Acquire)
+    }
+
     /// Number of keys that hold a blob.
     pub fn len(&self) -> usize {
         self.blobs.read().len()
@@ -125,6 +164,18 @@ mod tests {
         }
         assert_eq!(pager.len(), 2);
         assert_eq!(pager.bytes(), 103);
+    }
+
+    #[test]
+    fn from_blobs_does_not_reissue_keys() {
+        let pager = MemPager::from_blobs([(40, BufferBlob::copy_from(b"x"))], 30);
+        assert_eq!(pager.next_key(), 41);
+        assert_eq!(pager.alloc_keys(1).unwrap(), vec![41]);
+        assert_eq!(pager.blobs().len(), 1);
+        let pager = MemPager::from_blobs([(1, BufferBlob::copy_from(b"root"))], 100);
+        assert_eq!(pager.alloc_keys(1).unwrap(), vec![100]);
+        let empty = MemPager::from_blobs([], 0);
+        assert_eq!(empty.next_key(), RESERVED_KEYS);
     }
 
     #[test]

@@ -128,9 +128,7 @@ impl Binder<'_> {
                     e,
                     ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_)
                 ) {
-                    return Err(Error::NoSuchColumn(format!(
-                        "column {e} must appear in the GROUP BY clause or be used in an aggregate function"
-                    )));
+                    return self.bare_column(e, bound, t, agg);
                 }
             }
         }
@@ -348,6 +346,34 @@ impl Binder<'_> {
         }
     }
 
+    /// A column of a grouped query that is neither grouped nor aggregated: SQLite shows
+    /// its value from the group's last row; other dialects reject it.
+    fn bare_column(
+        &mut self,
+        e: &ast::Expr,
+        bound: Expr,
+        t: DataType,
+        agg: &mut Option<AggContext>,
+    ) -> Result<Bound> {
+        let Some(ctx) = agg.as_mut() else {
+            return Err(Error::NoSuchColumn(format!("no such column: {e}")));
+        };
+        if self.dialect.coercion() != Coercion::SqliteAffinity {
+            return Err(Error::NoSuchColumn(format!(
+                "column {e} must appear in the GROUP BY clause or be used in an aggregate function"
+            )));
+        }
+        let index = ctx.groups.len() + ctx.calls.len();
+        ctx.calls.push(AggregateCall {
+            function: Arc::new(crate::functions::aggregates::BareColumn),
+            args: vec![bound],
+            arg_types: vec![t.clone()],
+            distinct: false,
+            data_type: t.clone(),
+        });
+        Ok((Expr::Column(index), t))
+    }
+
     /// Binds a condition: a boolean, or a value made boolean by the dialect's rules.
     pub(crate) fn bind_condition(
         &mut self,
@@ -545,20 +571,55 @@ impl Binder<'_> {
         let coercion = self.dialect.coercion();
         let operand = operand.map(|o| self.bind_expr(o, scope, agg)).transpose()?;
         let mut whens = Vec::new();
-        let mut result_type = DataType::Null;
-        let mut op_type = operand.as_ref().map(|(_, t)| t.clone());
         for c in conditions {
             let w = self.bind_expr(&c.condition, scope, agg)?;
             let r = self.bind_expr(&c.result, scope, agg)?;
+            // A branch whose condition is a known constant is decided now: SQLite gives the
+            // taken branch's value with its own type, which only folding can keep.
+            let decided = match &operand {
+                Some((o, ot)) => {
+                    let t = comparison_type(ot, &w.1, coercion)?;
+                    let eq = Expr::Binary(
+                        BinaryOp::Eq,
+                        Box::new(cast(o.clone(), ot, &t)),
+                        Box::new(cast(w.0.clone(), &w.1, &t)),
+                    );
+                    self.const_eval(&eq)
+                }
+                None => self.const_eval(&to_condition(w.0.clone(), &w.1)),
+            };
+            match decided {
+                Some(ScalarValue::Boolean(Some(true))) if whens.is_empty() => return Ok(r),
+                Some(ScalarValue::Boolean(Some(true))) => {
+                    // Taken whenever reached: it is the ELSE of the branches before it.
+                    return self.finish_case(operand, whens, Some(r));
+                }
+                Some(ScalarValue::Boolean(_)) | Some(ScalarValue::Null) => continue,
+                _ => whens.push((w, r)),
+            }
+        }
+        let else_b = else_result.map(|e| self.bind_expr(e, scope, agg)).transpose()?;
+        if whens.is_empty() {
+            return Ok(else_b.unwrap_or((Expr::Literal(ScalarValue::Null), DataType::Null)));
+        }
+        self.finish_case(operand, whens, else_b)
+    }
+
+    fn finish_case(
+        &mut self,
+        operand: Option<Bound>,
+        whens: Vec<(Bound, Bound)>,
+        else_b: Option<Bound>,
+    ) -> Result<Bound> {
+        let coercion = self.dialect.coercion();
+        let mut result_type = DataType::Null;
+        let mut op_type = operand.as_ref().map(|(_, t)| t.clone());
+        for (w, r) in &whens {
             if let Some(ot) = &op_type {
                 op_type = Some(comparison_type(ot, &w.1, coercion)?);
             }
             result_type = merge_type(&result_type, &r.1, coercion);
-            whens.push((w, r));
         }
-        let else_b = else_result
-            .map(|e| self.bind_expr(e, scope, agg))
-            .transpose()?;
         if let Some((_, t)) = &else_b {
             result_type = merge_type(&result_type, t, coercion);
         }
@@ -711,10 +772,31 @@ impl Binder<'_> {
                 (ScalarFunc::Abs, nt.clone(), vec![cast(x, &t, &nt)])
             }
             "coalesce" | "ifnull" => {
-                arity(
-                    if name == "ifnull" { 2 } else { 1 },
-                    if name == "ifnull" { 2 } else { usize::MAX },
-                )?;
+                if name == "ifnull" {
+                    arity(2, 2)?;
+                } else {
+                    arity(1, usize::MAX)?;
+                }
+                // Arguments that are constant NULLs are skipped, and those after the first
+                // constant non-NULL are never reached; a leading constant is the whole
+                // answer and keeps its own type (as SQLite's value would).
+                let mut kept = Vec::with_capacity(bound.len());
+                for (x, xt) in bound {
+                    match self.const_eval(&x) {
+                        Some(v) if v.is_null() => continue,
+                        Some(_) => {
+                            kept.push((x, xt));
+                            break;
+                        }
+                        None => kept.push((x, xt)),
+                    }
+                }
+                let mut bound = kept;
+                if bound.len() == 1 || bound.is_empty() {
+                    return Ok(bound
+                        .pop()
+                        .unwrap_or((Expr::Literal(ScalarValue::Null), DataType::Null)));
+                }
                 let mut t = DataType::Null;
                 for (_, bt) in &bound {
                     t = merge_type(&t, bt, coercion);
@@ -728,11 +810,23 @@ impl Binder<'_> {
                 let (a, at) = it.next().expect("arity checked");
                 let (b, bt) = it.next().expect("arity checked");
                 let ct = comparison_type(&at, &bt, coercion)?;
-                (
-                    ScalarFunc::NullIf,
-                    ct.clone(),
-                    vec![cast(a, &at, &ct), cast(b, &bt, &ct)],
-                )
+                let eq = Expr::Binary(
+                    BinaryOp::Eq,
+                    Box::new(cast(a.clone(), &at, &ct)),
+                    Box::new(cast(b.clone(), &bt, &ct)),
+                );
+                match self.const_eval(&eq) {
+                    Some(ScalarValue::Boolean(Some(true))) => {
+                        let null = ScalarValue::null_of(&at).unwrap_or(ScalarValue::Null);
+                        return Ok((Expr::Literal(null), at));
+                    }
+                    Some(_) => return Ok((a, at)),
+                    None => {}
+                }
+                // The result is the first argument with its own type; the comparison is
+                // made in the common type.
+                let args = vec![a.clone(), cast(a, &at, &ct), cast(b, &bt, &ct)];
+                (ScalarFunc::NullIf, at, args)
             }
             "length" | "char_length" | "character_length" => {
                 arity(1, 1)?;

@@ -31,6 +31,8 @@ pub trait CatalogAccess {
     fn table(&self, name: &str) -> Result<Option<TableEntry>>;
     /// An aggregate function by (lower-case) name.
     fn aggregate(&self, name: &str) -> Option<Arc<dyn AggregateFunction>>;
+    /// The indexes of a table.
+    fn indexes(&self, table: llkv_traits::TableId) -> Result<Vec<Arc<TableMeta>>>;
 }
 
 /// One column visible to expressions.
@@ -166,6 +168,44 @@ impl<'a> Binder<'a> {
             Some((_, None)) => Err(Error::Unsupported(format!("cannot modify view {n}"))),
             None => Err(Error::NoSuchTable(n)),
         }
+    }
+
+    /// The value of an expression that reads no column, outer row or subquery, computed
+    /// now; `None` if it reads any of those or fails (it is then left to run time).
+    pub fn const_eval(&self, e: &crate::plan::Expr) -> Option<llkv_traits::ScalarValue> {
+        let mut pure = true;
+        e.visit(&mut |x| {
+            if matches!(
+                x,
+                crate::plan::Expr::Column(_)
+                    | crate::plan::Expr::Outer { .. }
+                    | crate::plan::Expr::ScalarSubquery(_)
+                    | crate::plan::Expr::Exists(..)
+                    | crate::plan::Expr::InSubquery(..)
+                    | crate::plan::Expr::Func(crate::plan::ScalarFunc::Random, _)
+            ) {
+                pure = false;
+            }
+        });
+        if !pure {
+            return None;
+        }
+        let ctx = crate::exec::ExecCtx::new(
+            crate::txn::Snapshot { read_ts: 0, txn: 0 },
+            crate::exec::Semantics {
+                overflow: self.dialect.integer_overflow(),
+                division_by_zero: self.dialect.division_by_zero(),
+                coercion: self.dialect.coercion(),
+            },
+        );
+        let one = arrow::array::RecordBatch::try_new_with_options(
+            Arc::new(Schema::empty()),
+            vec![],
+            &arrow::array::RecordBatchOptions::new().with_row_count(Some(1)),
+        )
+        .ok()?;
+        let v = crate::exec::eval::evaluate(&ctx, e, &one).ok()?;
+        llkv_traits::ScalarValue::try_from_array(&v, 0).ok()
     }
 
     /// The Arrow type for a DDL type.

@@ -236,12 +236,19 @@ fn bind_table_factor(b: &mut Binder<'_>, t: &TableFactor) -> Result<Relation> {
                     let schema = meta.schema();
                     let scope = Scope::of_schema(&schema, Some(&qualifier));
                     let projection = (0..meta.columns.len()).collect();
+                    let mut indexed: Vec<usize> = meta.unique_keys().filter_map(|k| k.first().copied()).collect();
+                    for index in b.catalog.indexes(meta.id)? {
+                        indexed.extend(index.primary_key.first().copied());
+                    }
+                    indexed.sort_unstable();
+                    indexed.dedup();
                     (
                         Plan::Scan {
                             table: meta,
                             store,
                             projection,
                             filters: Vec::new(),
+                            indexed,
                             schema,
                         },
                         scope,
@@ -597,6 +604,7 @@ fn push_filters(plan: Plan, filters: Vec<Expr>) -> Plan {
             store,
             projection,
             filters: mut existing,
+            indexed,
             schema,
         } => {
             existing.extend(filters);
@@ -605,6 +613,7 @@ fn push_filters(plan: Plan, filters: Vec<Expr>) -> Plan {
                 store,
                 projection,
                 filters: existing,
+                indexed,
                 schema,
             }
         }

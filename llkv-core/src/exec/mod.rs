@@ -9,6 +9,7 @@ pub mod eval;
 pub mod scalar_functions;
 
 mod aggregate;
+mod index;
 mod join;
 
 use std::cell::RefCell;
@@ -160,13 +161,14 @@ pub fn execute<'c>(ctx: &'c ExecCtx<'_>, plan: &'c Plan) -> Result<BatchStream<'
             store,
             projection,
             filters,
+            indexed,
             schema,
             ..
         } => {
             let groups = store.groups();
             let schema = schema.clone();
             Ok(Box::new(groups.into_iter().filter_map(move |g| {
-                scan_group(ctx, &g, projection, filters, &schema).transpose()
+                scan_group(ctx, &g, projection, filters, indexed, &schema).transpose()
             })))
         }
         Plan::Values { rows, schema } => {
@@ -285,10 +287,34 @@ fn scan_group(
     group: &RowGroup,
     projection: &[usize],
     filters: &[Expr],
+    indexed: &[usize],
     schema: &SchemaRef,
 ) -> Result<Option<RecordBatch>> {
     if group.num_rows() == 0 || pruned(group, projection, filters) {
         return Ok(None);
+    }
+    if let Some((rows, used)) = index::lookup(group, projection, filters, indexed)? {
+        let visible = group.visibility(&ctx.snap);
+        let rows: UInt32Array = rows
+            .into_iter()
+            .filter(|&r| visible.value(r as usize))
+            .collect();
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let cols: Vec<ArrayRef> = projection
+            .iter()
+            .map(|&i| compute::take(group.batch().column(i).as_ref(), &rows, None))
+            .collect::<std::result::Result<_, _>>()?;
+        let batch = batch_with(schema, cols, rows.len())?;
+        let rest: Vec<Expr> = filters
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != used)
+            .map(|(_, f)| f.clone())
+            .collect();
+        let out = filter_batch(ctx, &batch, &rest)?;
+        return Ok((out.num_rows() > 0).then_some(out));
     }
     let visible = group.visibility(&ctx.snap);
     let visible_count = visible.true_count();

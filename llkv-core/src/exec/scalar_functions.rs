@@ -62,12 +62,12 @@ pub fn call(ctx: &ExecCtx<'_>, f: ScalarFunc, args: &[ArrayRef], n: usize) -> Re
             Ok(result)
         }
         ScalarFunc::NullIf => {
+            // [value, value in the comparison type, other in the comparison type]
             let a = arg(0)?;
-            let b = cast_value(ctx, arg(1)?, a.data_type())?;
             if a.data_type() == &DataType::Null {
                 return Ok(a.clone());
             }
-            let eq = cmp::eq(a, &b)?;
+            let eq = cmp::eq(arg(1)?, arg(2)?)?;
             Ok(compute::nullif(a, &super::eval::null_as_false(&eq))?)
         }
         ScalarFunc::Length => {

@@ -398,6 +398,9 @@ pub enum Plan {
         projection: Vec<usize>,
         /// Conjuncts over the projected columns.
         filters: Vec<Expr>,
+        /// Projected positions of columns that lead an index (or a key): a filter comparing
+        /// one with a constant is answered by binary search instead of a full pass.
+        indexed: Vec<usize>,
         /// Output schema.
         schema: SchemaRef,
     },

@@ -1,6 +1,6 @@
 //! `CREATE TABLE`, `CREATE VIEW`, `DROP TABLE`, `DROP VIEW`.
 
-use sqlparser::ast::{ColumnOption, CreateTable, ObjectType, Statement, TableConstraint};
+use sqlparser::ast::{ColumnOption, CreateIndex, CreateTable, ObjectType, Statement, TableConstraint};
 
 use super::{Session, StatementResult};
 use crate::binder::{Binder, object_name};
@@ -73,6 +73,7 @@ pub(super) fn create_table(
             primary_key: Vec::new(),
             uniques: Vec::new(),
             sql: format!("CREATE TABLE {name} AS {q}"),
+            on_table: None,
         };
         add_object(s, t, meta)?;
         let rows = super::dml::insert_query(s, t, &name, &[], q)?;
@@ -172,6 +173,7 @@ pub(super) fn create_table(
         primary_key,
         uniques,
         sql: ct.to_string(),
+        on_table: None,
     };
     add_object(s, t, meta)?;
     Ok(StatementResult::Done("CREATE TABLE"))
@@ -232,6 +234,7 @@ pub(super) fn create_view(
         primary_key: Vec::new(),
         uniques: Vec::new(),
         sql: stmt.to_string(),
+        on_table: None,
     };
     add_object(s, t, meta)?;
     Ok(StatementResult::Done("CREATE VIEW"))
@@ -265,12 +268,23 @@ pub(super) fn drop(s: &Session, t: &mut Transaction, stmt: &Statement) -> Result
     let (kind, verb) = match object_type {
         ObjectType::Table => (ObjectKind::Table, "DROP TABLE"),
         ObjectType::View => (ObjectKind::View, "DROP VIEW"),
+        ObjectType::Index => (ObjectKind::Index, "DROP INDEX"),
         other => return Err(Error::Unsupported(format!("DROP {other}"))),
     };
     for n in names {
         let n = object_name(n)?;
         match exists(s, t, &n)? {
-            Some(meta) if meta.kind == kind => remove_object(s, t, &meta)?,
+            Some(meta) if meta.kind == kind => {
+                if kind == ObjectKind::Table {
+                    // A table's indexes go with it.
+                    for index in s.db.catalog_entries(&t.snap)? {
+                        if index.kind == ObjectKind::Index && index.on_table == Some(meta.id) {
+                            remove_object(s, t, &index)?;
+                        }
+                    }
+                }
+                remove_object(s, t, &meta)?
+            }
             Some(meta) => {
                 return Err(Error::Type(format!(
                     "{} is a {}, not a {}",
@@ -289,13 +303,71 @@ pub(super) fn drop(s: &Session, t: &mut Transaction, stmt: &Statement) -> Result
             }
             None if *if_exists => {}
             None => {
-                return Err(if kind == ObjectKind::View {
-                    Error::NoSuchTable(format!("view {n}"))
-                } else {
-                    Error::NoSuchTable(n)
+                return Err(match kind {
+                    ObjectKind::Table => Error::NoSuchTable(n),
+                    other => Error::NoSuchTable(format!("{} {n}", kind_name(other))),
                 });
             }
         }
     }
     Ok(StatementResult::Done(verb))
+}
+
+fn kind_name(kind: ObjectKind) -> &'static str {
+    match kind {
+        ObjectKind::Table => "table",
+        ObjectKind::View => "view",
+        ObjectKind::Index => "index",
+    }
+}
+
+pub(super) fn create_index(s: &Session, t: &mut Transaction, ci: &CreateIndex) -> Result<StatementResult> {
+    if ci.predicate.is_some() || !ci.include.is_empty() || ci.using.is_some() {
+        return Err(Error::Unsupported("partial, covering or typed indexes".into()));
+    }
+    let name = match &ci.name {
+        Some(n) => object_name(n)?,
+        None => return Err(Error::Syntax("CREATE INDEX needs a name".into())),
+    };
+    if exists(s, t, &name)?.is_some() {
+        if ci.if_not_exists {
+            return Ok(StatementResult::Done("CREATE INDEX"));
+        }
+        return Err(Error::AlreadyExists(format!("index {name}")));
+    }
+    let catalog = s.db.catalog_view(t.snap);
+    let binder = Binder::new(&catalog, s.dialect.as_ref());
+    let (table, store) = binder.table_for_write(&ci.table_name)?;
+    let mut columns = Vec::with_capacity(ci.columns.len());
+    for c in &ci.columns {
+        let sqlparser::ast::Expr::Identifier(ident) = &c.column.expr else {
+            return Err(Error::Unsupported(format!("index on expression {}", c.column.expr)));
+        };
+        let i = table.column_index(&ident.value).ok_or_else(|| {
+            Error::NoSuchColumn(format!("no such column: {} (in table {})", ident.value, table.name))
+        })?;
+        columns.push(i);
+    }
+    if columns.is_empty() {
+        return Err(Error::Syntax(format!("index {name} has no columns")));
+    }
+    let meta = TableMeta {
+        id: s.db.next_table_id(),
+        kind: ObjectKind::Index,
+        name,
+        columns: Vec::new(),
+        primary_key: columns.clone(),
+        uniques: if ci.unique { vec![columns.clone()] } else { Vec::new() },
+        sql: ci.to_string(),
+        on_table: Some(table.id),
+    };
+    if ci.unique {
+        super::dml::check_existing_unique(t, &table, &store, &columns)?;
+    }
+    // Build the per-row-group sorted orders now, so the first lookup is fast.
+    for g in store.groups() {
+        g.sorted_order(columns[0])?;
+    }
+    add_object(s, t, meta)?;
+    Ok(StatementResult::Done("CREATE INDEX"))
 }

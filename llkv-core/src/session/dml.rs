@@ -155,7 +155,12 @@ fn write_rows(
             )));
         }
     }
-    check_unique(t, meta, store, &batch)?;
+    let mut keys: Vec<Vec<usize>> = meta.unique_keys().cloned().collect();
+    let catalog = s.db.catalog_view(t.snap);
+    for index in crate::binder::CatalogAccess::indexes(&catalog, meta.id)? {
+        keys.extend(index.uniques.iter().cloned());
+    }
+    check_unique(t, meta, store, &batch, &keys)?;
     store.append(&batch, &t.snap, &mut t.undo);
     t.touched.insert(meta.id);
     Ok(())
@@ -169,8 +174,9 @@ fn check_unique(
     meta: &TableMeta,
     store: &TableStore,
     batch: &RecordBatch,
+    keys: &[Vec<usize>],
 ) -> Result<()> {
-    for key in meta.unique_keys() {
+    for key in keys {
         let fields: Vec<SortField> = key
             .iter()
             .map(|&i| SortField::new(meta.columns[i].data_type.clone()))
@@ -229,6 +235,40 @@ fn check_unique(
                         ))
                     });
                 }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rejects a new unique index over rows whose keys already repeat.
+pub(super) fn check_existing_unique(
+    t: &Transaction,
+    meta: &TableMeta,
+    store: &TableStore,
+    key: &[usize],
+) -> Result<()> {
+    let fields: Vec<SortField> = key
+        .iter()
+        .map(|&i| SortField::new(meta.columns[i].data_type.clone()))
+        .collect();
+    let conv = RowConverter::new(fields)?;
+    let names = key
+        .iter()
+        .map(|&i| format!("{}.{}", meta.name, meta.columns[i].name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut seen: HashSet<Box<[u8]>> = HashSet::new();
+    for g in store.groups() {
+        let visible = g.visibility(&t.snap);
+        let cols: Vec<ArrayRef> = key.iter().map(|&i| g.batch().column(i).clone()).collect();
+        let rows = conv.convert_columns(&cols)?;
+        for i in 0..g.num_rows() {
+            if !visible.value(i) || cols.iter().any(|c| c.is_null(i)) {
+                continue;
+            }
+            if !seen.insert(rows.row(i).data().into()) {
+                return Err(Error::Constraint(format!("UNIQUE constraint failed: {names}")));
             }
         }
     }

@@ -51,6 +51,9 @@ pub struct RowGroup {
     stats: Vec<ChunkStats>,
     dirty: AtomicBool,
     persisted: Mutex<Option<PersistedGroup>>,
+    /// Per column: the row numbers sorted by that column's value (NULLs first), built on
+    /// first use. Column data never changes, so an order never goes stale.
+    sorted: Mutex<hashbrown::HashMap<usize, Arc<UInt32Array>>>,
 }
 
 impl std::fmt::Debug for RowGroup {
@@ -95,7 +98,29 @@ impl RowGroup {
             stats,
             dirty: AtomicBool::new(dirty),
             persisted: Mutex::new(persisted),
+            sorted: Mutex::new(hashbrown::HashMap::new()),
         }
+    }
+
+    /// The row numbers of this group sorted by column `column` (NULLs first): the
+    /// group's part of every index on that column. Built once, then shared.
+    pub fn sorted_order(&self, column: usize) -> Result<Arc<UInt32Array>> {
+        if let Some(o) = self.sorted.lock().get(&column) {
+            return Ok(o.clone());
+        }
+        let col = self.batch.columns().get(column).ok_or_else(|| {
+            Error::Execution(format!("row group has no column {column}"))
+        })?;
+        let order = Arc::new(compute::sort_to_indices(
+            col.as_ref(),
+            Some(arrow::compute::SortOptions {
+                descending: false,
+                nulls_first: true,
+            }),
+            None,
+        )?);
+        self.sorted.lock().insert(column, order.clone());
+        Ok(order)
     }
 
     /// A process-unique id.

@@ -3,17 +3,20 @@
 //! See [`format`] for the bytes on disk and [`scan`] for recovery on open.
 
 mod format;
+mod lock;
 mod scan;
 
 use std::fmt;
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use hashbrown::HashMap;
 use llkv_traits::pager::{Pager, PagerBlob, PagerError, PhysicalKey, RESERVED_KEYS, WriteBatch};
-use parking_lot::{Mutex, RwLock};
+use parking_lot::{Condvar, Mutex, MutexGuard, RwLock};
 use simd_r_drive::traits::{DataStoreReader, DataStoreWriter};
 use simd_r_drive::{DataStore, EntryHandle, METADATA_SIZE};
 
@@ -22,6 +25,7 @@ use format::{
     FileHeader, HEADER_ENTRY_END, HEADER_KEY, HEADER_LEN, Part, PartsReader, Record, prepad,
     record_key,
 };
+use lock::FileLock;
 
 /// When [`FilePager`] forces written batches to stable storage (fsync).
 ///
@@ -57,6 +61,12 @@ pub struct FilePagerOptions {
     pub compact_min_dead_ratio: f64,
     /// ... and at least this many bytes are dead. Default 4 MiB.
     pub compact_min_dead_bytes: u64,
+    /// How long [`FilePager::open_with`] waits for the file's lock while another pager
+    /// holds it, retrying with backoff, before it reports [`PagerError::Locked`]. Default
+    /// 250 ms: long enough to ride out a lock briefly held by a child process forked
+    /// elsewhere in this process (see [`FilePager`]), short enough to report a file that
+    /// is really in use promptly.
+    pub lock_timeout: Duration,
 }
 
 impl Default for FilePagerOptions {
@@ -66,6 +76,7 @@ impl Default for FilePagerOptions {
             verify_on_open: false,
             compact_min_dead_ratio: 0.5,
             compact_min_dead_bytes: 4 << 20,
+            lock_timeout: Duration::from_millis(250),
         }
     }
 }
@@ -85,6 +96,12 @@ impl FilePagerOptions {
     /// Sets [`FilePagerOptions::verify_on_open`].
     pub fn verify_on_open(mut self, verify: bool) -> Self {
         self.verify_on_open = verify;
+        self
+    }
+
+    /// Sets [`FilePagerOptions::lock_timeout`] (`Duration::ZERO`: try once, never wait).
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
         self
     }
 
@@ -211,8 +228,9 @@ impl State {
 /// The write side: one writer at a time.
 struct Writer {
     store: DataStore,
-    /// The data file, for fsync (simd-r-drive never syncs).
-    file: File,
+    /// The data file, for fsync (simd-r-drive never syncs). Shared so that a sync can run
+    /// without holding the writer lock.
+    file: Arc<File>,
     /// File offset where the next entry's pre-pad starts.
     tail: u64,
     next_seq: u64,
@@ -225,6 +243,8 @@ struct Writer {
     /// Set by a failed write or fsync: the file's tail is unknown until it is reopened.
     poisoned: Option<String>,
     closed: bool,
+    /// A [`Pager::sync`] is running an fsync with the writer lock released.
+    syncing: bool,
 }
 
 impl Writer {
@@ -424,7 +444,7 @@ fn load(path: &Path, options: &FilePagerOptions) -> Result<Loaded, PagerError> {
     Ok(Loaded {
         writer: Writer {
             store,
-            file,
+            file: Arc::new(file),
             tail: scan.end,
             next_seq,
             written_seq,
@@ -432,6 +452,7 @@ fn load(path: &Path, options: &FilePagerOptions) -> Result<Loaded, PagerError> {
             persisted_hwm: key_hwm,
             poisoned: None,
             closed: false,
+            syncing: false,
         },
         state,
         key_hwm,
@@ -462,7 +483,11 @@ fn load(path: &Path, options: &FilePagerOptions) -> Result<Loaded, PagerError> {
 ///   [`compact`](FilePager::compact), which vacuums only when enough of the file is dead)
 ///   rewrites the live blobs into a fresh file and atomically renames it into place.
 /// - An advisory lock on `<path>.lock` keeps a second `FilePager` (in this or another
-///   process) off the file: it gets [`PagerError::Locked`].
+///   process) off the file: it gets [`PagerError::Locked`] after waiting up to
+///   [`FilePagerOptions::lock_timeout`]. The lock is released explicitly when the pager
+///   closes, so a child process that another thread forked (and that shares the lock
+///   until it execs) cannot keep it; the short wait covers the rarer case of a lock held
+///   by such a child after its parent went away.
 ///
 /// # Recovery
 /// simd-r-drive's own open-time recovery only checks the structure of its entry chain, so
@@ -501,11 +526,13 @@ pub struct FilePager {
     path: PathBuf,
     options: FilePagerOptions,
     writer: Mutex<Writer>,
+    /// Signalled when a [`Pager::sync`] that ran without the writer lock finishes.
+    synced: Condvar,
     state: RwLock<State>,
     next_key: AtomicU64,
     recovery: RecoveryReport,
-    /// Holds the advisory lock for the life of the pager.
-    _lock: File,
+    /// Holds the advisory lock for the life of the pager (dropped last, after the file).
+    _lock: FileLock,
 }
 
 impl fmt::Debug for FilePager {
@@ -529,7 +556,8 @@ impl FilePager {
     ///
     /// A missing or empty file is created (atomically: a crash leaves either no database
     /// or an empty one). An existing file is checked and recovered (see the type docs).
-    /// Errors: [`PagerError::Locked`] if another pager has the file open,
+    /// Errors: [`PagerError::Locked`] if another pager has the file open (after waiting up
+    /// to [`FilePagerOptions::lock_timeout`] for it to close),
     /// [`PagerError::Corrupt`] if it is not an LLKV file or is damaged,
     /// [`PagerError::UnsupportedVersion`] if a newer build wrote it, [`PagerError::Io`].
     pub fn open_with(
@@ -537,22 +565,7 @@ impl FilePager {
         options: FilePagerOptions,
     ) -> Result<Self, PagerError> {
         let path = path.as_ref().to_path_buf();
-        let lock = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(sibling(&path, ".lock"))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                return Err(PagerError::Locked(format!(
-                    "{} is open in another FilePager",
-                    path.display()
-                )));
-            }
-            Err(TryLockError::Error(e)) => return Err(PagerError::Io(e)),
-        }
+        let lock = FileLock::acquire(&sibling(&path, ".lock"), &path, options.lock_timeout)?;
         // Left over from a vacuum that crashed before its rename: never part of the database.
         remove_if_exists(&sibling(&path, ".compact"))?;
         let is_new = match std::fs::metadata(&path) {
@@ -571,6 +584,7 @@ impl FilePager {
             path,
             options,
             writer: Mutex::new(loaded.writer),
+            synced: Condvar::new(),
             state: RwLock::new(loaded.state),
             next_key: AtomicU64::new(loaded.key_hwm),
             recovery: loaded.recovery,
@@ -774,13 +788,54 @@ impl Pager for FilePager {
         self.append(&mut w, &batch)
     }
 
+    /// Makes every batch written before the call durable (nothing in [`SyncMode::Off`]).
+    ///
+    /// This is a group sync: the fsync runs without the writer lock, so batches can be
+    /// appended meanwhile, and concurrent callers share fsyncs: a caller whose batches an
+    /// fsync already in progress covers waits for it instead of starting another. An engine
+    /// can thus commit with a [`SyncMode::Normal`] pager by writing its batch under its
+    /// commit lock and calling `sync` after releasing it (group commit).
     fn sync(&self) -> Result<(), PagerError> {
-        let mut w = self.writer.lock();
+        let w = self.writer.lock();
         w.usable()?;
         if self.options.sync_mode == SyncMode::Off {
             return Ok(());
         }
-        w.fsync()
+        self.sync_through(w)
+    }
+}
+
+impl FilePager {
+    /// Waits until every batch written before the call is durable, running the fsync
+    /// itself (with the lock released) unless one that covers them is already running.
+    fn sync_through(&self, mut w: MutexGuard<'_, Writer>) -> Result<(), PagerError> {
+        let target = w.written_seq;
+        loop {
+            w.usable()?;
+            if w.durable_seq >= target {
+                return Ok(());
+            }
+            if w.syncing {
+                // The running fsync may or may not cover `target`; look again when it ends.
+                self.synced.wait(&mut w);
+                continue;
+            }
+            w.syncing = true;
+            let upto = w.written_seq;
+            let file = w.file.clone();
+            let result = MutexGuard::unlocked(&mut w, || file.sync_data());
+            w.syncing = false;
+            self.synced.notify_all();
+            match result {
+                Ok(()) => w.durable_seq = w.durable_seq.max(upto),
+                Err(e) => {
+                    // As in `Writer::fsync`: after a failed fsync nothing about the tail can
+                    // be trusted, so stop writing.
+                    w.poisoned = Some(format!("fsync failed: {e}"));
+                    return Err(PagerError::Io(e));
+                }
+            }
+        }
     }
 }
 

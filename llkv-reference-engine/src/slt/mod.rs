@@ -291,18 +291,26 @@ where
             for _ in 0..jobs {
                 let sender = sender.clone();
                 let (next, files, open) = (&next, &files, &open);
-                scope.spawn(move || {
-                    loop {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(file) = files.get(index) else {
-                            break;
-                        };
-                        let report = run_one_file(file, options, open);
-                        if sender.send((index, report)).is_err() {
-                            break;
+                // Deeply nested queries recurse in the binder and evaluator: give workers
+                // the main thread's stack size rather than the 2 MiB default.
+                let worker = std::thread::Builder::new()
+                    .stack_size(8 << 20)
+                    .spawn_scoped(scope, move || {
+                        loop {
+                            let index = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(file) = files.get(index) else {
+                                break;
+                            };
+                            let report = run_one_file(file, options, open);
+                            if sender.send((index, report)).is_err() {
+                                break;
+                            }
                         }
-                    }
-                });
+                    });
+                if worker.is_err() {
+                    // Could not start another worker: the ones running take all files.
+                    break;
+                }
             }
             drop(sender);
             // Print reports in path order as they complete.

@@ -15,6 +15,7 @@
 //! indexing per-group state vectors by group index. `DISTINCT` is the engine's business
 //! (it deduplicates before feeding). The state types are documented on each function.
 
+mod bare;
 mod count;
 mod group_concat;
 mod groups;
@@ -28,6 +29,7 @@ use std::sync::Arc;
 
 use llkv_traits::AggregateFunction;
 
+pub use bare::BareColumn;
 pub use count::Count;
 pub use group_concat::GroupConcat;
 pub use min_max::{Max, Min};

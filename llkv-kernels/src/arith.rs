@@ -1,0 +1,383 @@
+//! `+ - * /` with SQL rules: integer overflow either fails or promotes the result to
+//! `Float64` ([`OverflowPolicy`], as the dialect says), and a zero divisor gives NULL or
+//! an error ([`DivZeroPolicy`]). Integer division truncates toward zero. Overflow in a
+//! NULL row never counts.
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, Datum, Float64Array, PrimitiveArray};
+use arrow::buffer::{NullBuffer, ScalarBuffer};
+use llkv_traits::{DivisionByZero, IntegerOverflow};
+
+use crate::bitmap::{bool_buffer, pack_unary};
+use crate::{KernelError, KernelType, Native, Result, dispatch_native, kernel, primitive};
+
+/// An arithmetic operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ArithOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+}
+
+impl ArithOp {
+    /// Every operator.
+    pub const ALL: [ArithOp; 4] = [ArithOp::Add, ArithOp::Sub, ArithOp::Mul, ArithOp::Div];
+
+    /// The SQL symbol.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+            ArithOp::Div => "/",
+        }
+    }
+
+    /// `a OP b` wrapped, and whether it overflowed (`b` must not be zero for `Div`).
+    #[inline(always)]
+    pub fn apply<T: Native>(self, a: T, b: T) -> (T, bool) {
+        match self {
+            ArithOp::Add => a.overflowing_add(b),
+            ArithOp::Sub => a.overflowing_sub(b),
+            ArithOp::Mul => a.overflowing_mul(b),
+            ArithOp::Div => a.overflowing_div(b),
+        }
+    }
+
+    /// `a OP b` in `f64` (the promoted result).
+    pub fn apply_f64(self, a: f64, b: f64) -> f64 {
+        match self {
+            ArithOp::Add => a + b,
+            ArithOp::Sub => a - b,
+            ArithOp::Mul => a * b,
+            ArithOp::Div => a / b,
+        }
+    }
+}
+
+/// What integer overflow does (the kernels' mirror of [`IntegerOverflow`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum OverflowPolicy {
+    /// [`KernelError::Overflow`] (DuckDB, PostgreSQL).
+    #[default]
+    Error,
+    /// The whole result is computed as `Float64` (SQLite).
+    PromoteToFloat,
+}
+
+impl From<IntegerOverflow> for OverflowPolicy {
+    fn from(o: IntegerOverflow) -> Self {
+        match o {
+            IntegerOverflow::Error => OverflowPolicy::Error,
+            IntegerOverflow::PromoteToFloat => OverflowPolicy::PromoteToFloat,
+        }
+    }
+}
+
+/// What a zero divisor does (the kernels' mirror of [`DivisionByZero`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DivZeroPolicy {
+    /// The row is NULL (SQLite, DuckDB). Applies to floats too.
+    #[default]
+    Null,
+    /// [`KernelError::DivisionByZero`] (PostgreSQL).
+    Error,
+}
+
+impl From<DivisionByZero> for DivZeroPolicy {
+    fn from(d: DivisionByZero) -> Self {
+        match d {
+            DivisionByZero::Null => DivZeroPolicy::Null,
+            DivisionByZero::Error => DivZeroPolicy::Error,
+        }
+    }
+}
+
+/// The SQL rules arithmetic follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ArithOptions {
+    /// Integer overflow.
+    pub overflow: OverflowPolicy,
+    /// Division by zero.
+    pub div_by_zero: DivZeroPolicy,
+}
+
+impl ArithOptions {
+    /// Options from the dialect's settings.
+    pub fn new(overflow: impl Into<OverflowPolicy>, div_by_zero: impl Into<DivZeroPolicy>) -> Self {
+        ArithOptions {
+            overflow: overflow.into(),
+            div_by_zero: div_by_zero.into(),
+        }
+    }
+}
+
+/// Replaces `out` with `a[i] OP b[i]` (wrapped); returns true if any row overflowed.
+/// A zero divisor yields 0 here: callers mask those rows.
+#[kernel(types(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64), cpu(baseline, avx2, avx512, neon), krate = crate)]
+pub fn arith_arrays<T: Native>(a: &[T], b: &[T], op: ArithOp, out: &mut Vec<T>) -> bool {
+    out.clear();
+    out.reserve(a.len());
+    let mut overflow = false;
+    match op {
+        ArithOp::Add => out.extend(a.iter().zip(b).map(|(&x, &y)| {
+            let (r, o) = x.overflowing_add(y);
+            overflow |= o;
+            r
+        })),
+        ArithOp::Sub => out.extend(a.iter().zip(b).map(|(&x, &y)| {
+            let (r, o) = x.overflowing_sub(y);
+            overflow |= o;
+            r
+        })),
+        ArithOp::Mul => out.extend(a.iter().zip(b).map(|(&x, &y)| {
+            let (r, o) = x.overflowing_mul(y);
+            overflow |= o;
+            r
+        })),
+        ArithOp::Div => out.extend(a.iter().zip(b).map(|(&x, &y)| {
+            let (r, o) = x.overflowing_div(if y.is_zero() { T::ONE } else { y });
+            overflow |= o;
+            if y.is_zero() { T::ZERO } else { r }
+        })),
+    }
+    overflow
+}
+
+/// Replaces `out` with `a[i] OP s` (or `s OP a[i]` when `scalar_left`); returns true if any
+/// row overflowed. A zero divisor yields 0: callers mask those rows.
+#[kernel(types(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64), cpu(baseline, avx2, avx512, neon), krate = crate)]
+pub fn arith_scalar<T: Native>(a: &[T], s: T, op: ArithOp, scalar_left: bool, out: &mut Vec<T>) -> bool {
+    out.clear();
+    out.reserve(a.len());
+    let mut overflow = false;
+    let mut run = |f: &dyn Fn(T) -> (T, bool)| {
+        // Not reached in the hot arms below; kept for the rare ones.
+        out.extend(a.iter().map(|&x| {
+            let (r, o) = f(x);
+            overflow |= o;
+            r
+        }));
+    };
+    match (op, scalar_left) {
+        (ArithOp::Add, _) => {
+            drop(run);
+            out.extend(a.iter().map(|&x| {
+                let (r, o) = x.overflowing_add(s);
+                overflow |= o;
+                r
+            }));
+        }
+        (ArithOp::Mul, _) => {
+            drop(run);
+            out.extend(a.iter().map(|&x| {
+                let (r, o) = x.overflowing_mul(s);
+                overflow |= o;
+                r
+            }));
+        }
+        (ArithOp::Sub, false) => {
+            drop(run);
+            out.extend(a.iter().map(|&x| {
+                let (r, o) = x.overflowing_sub(s);
+                overflow |= o;
+                r
+            }));
+        }
+        (ArithOp::Sub, true) => run(&|x: T| s.overflowing_sub(x)),
+        (ArithOp::Div, false) => {
+            let d = if s.is_zero() { T::ONE } else { s };
+            run(&|x: T| x.overflowing_div(d))
+        }
+        (ArithOp::Div, true) => run(&|x: T| {
+            if x.is_zero() {
+                (T::ZERO, false)
+            } else {
+                s.overflowing_div(x)
+            }
+        }),
+    }
+    overflow
+}
+
+/// Packs `values[i] != 0` into `out`.
+#[kernel(types(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64), cpu(baseline, avx2, avx512, neon), krate = crate)]
+pub fn nonzero_words<T: Native>(values: &[T], out: &mut [u64]) {
+    pack_unary(values, out, |v: T| !v.is_zero());
+}
+
+/// One side of an operation: a whole array, or one value for every row.
+enum Side<'a, T: Native> {
+    Array(&'a PrimitiveArray<T::Arrow>),
+    Scalar(T),
+}
+
+impl<T: Native> Side<'_, T> {
+    #[inline]
+    fn at(&self, i: usize) -> T {
+        match self {
+            Side::Array(a) => a.values().get(i).copied().unwrap_or(T::ZERO),
+            Side::Scalar(s) => *s,
+        }
+    }
+}
+
+/// Rows `i` (valid in `nulls`) where `f(i)` holds: does any exist?
+fn any_valid(len: usize, nulls: Option<&NullBuffer>, f: impl Fn(usize) -> bool) -> bool {
+    match nulls {
+        None => (0..len).any(f),
+        Some(n) => n.valid_indices().any(f),
+    }
+}
+
+fn typed<T: KernelType>(
+    l: Side<'_, T>,
+    r: Side<'_, T>,
+    len: usize,
+    nulls: Option<NullBuffer>,
+    op: ArithOp,
+    opts: ArithOptions,
+) -> Result<ArrayRef> {
+    let mut nulls = nulls;
+    // Zero divisors: NULL or an error.
+    if op == ArithOp::Div {
+        let nonzero = match &r {
+            Side::Scalar(s) => {
+                if s.is_zero() {
+                    None
+                } else {
+                    Some(None)
+                }
+            }
+            Side::Array(b) => {
+                let mut w = vec![0u64; len.div_ceil(64)];
+                nonzero_words::<T>(b.values(), &mut w);
+                let nz = bool_buffer(w, len);
+                Some(Some(nz).filter(|nz| nz.count_set_bits() < len))
+            }
+        };
+        match nonzero {
+            Some(None) => {}
+            None => {
+                if opts.div_by_zero == DivZeroPolicy::Error && any_valid(len, nulls.as_ref(), |_| true) {
+                    return Err(KernelError::DivisionByZero);
+                }
+                return Ok(arrow::array::new_null_array(&<T::Arrow as arrow::datatypes::ArrowPrimitiveType>::DATA_TYPE, len));
+            }
+            Some(Some(nz)) => {
+                if opts.div_by_zero == DivZeroPolicy::Error
+                    && any_valid(len, nulls.as_ref(), |i| !nz.value(i))
+                {
+                    return Err(KernelError::DivisionByZero);
+                }
+                let nz = NullBuffer::new(nz);
+                nulls = NullBuffer::union(nulls.as_ref(), Some(&nz));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let overflow = match (&l, &r) {
+        (Side::Array(a), Side::Array(b)) => arith_arrays::<T>(a.values(), b.values(), op, &mut out),
+        (Side::Array(a), Side::Scalar(s)) => arith_scalar::<T>(a.values(), *s, op, false, &mut out),
+        (Side::Scalar(s), Side::Array(b)) => arith_scalar::<T>(b.values(), *s, op, true, &mut out),
+        (Side::Scalar(a), Side::Scalar(b)) => {
+            let (v, o) = if op == ArithOp::Div && b.is_zero() {
+                (T::ZERO, false)
+            } else {
+                op.apply(*a, *b)
+            };
+            out = vec![v; len];
+            o
+        }
+    };
+    // Only overflow in a row that is not NULL counts.
+    let overflow = overflow
+        && (nulls.as_ref().is_none_or(|n| n.null_count() == 0)
+            || any_valid(len, nulls.as_ref(), |i| op.apply(l.at(i), r.at(i)).1));
+    if overflow {
+        return match opts.overflow {
+            OverflowPolicy::Error => Err(KernelError::Overflow { op: op.symbol() }),
+            OverflowPolicy::PromoteToFloat => {
+                let values: Vec<f64> = (0..len)
+                    .map(|i| op.apply_f64(l.at(i).to_f64(), r.at(i).to_f64()))
+                    .collect();
+                Ok(Arc::new(Float64Array::try_new(ScalarBuffer::from(values), nulls)?))
+            }
+        };
+    }
+    Ok(Arc::new(PrimitiveArray::<T::Arrow>::try_new(ScalarBuffer::from(out), nulls)?))
+}
+
+/// `l OP r` for the ten primitive types, either side an array or a scalar (`Datum`), with
+/// the SQL rules in `opts`. The result has the operands' type, or `Float64` after a
+/// promoted overflow; a NULL on either side gives NULL.
+///
+/// # Errors
+/// [`KernelError::Overflow`], [`KernelError::DivisionByZero`] as `opts` say;
+/// [`KernelError::TypeMismatch`] / [`KernelError::LengthMismatch`] for mismatched operands;
+/// [`KernelError::UnsupportedType`] for other types (use `arrow::compute` for those).
+pub fn arith_datum(l: &dyn Datum, r: &dyn Datum, op: ArithOp, opts: ArithOptions) -> Result<ArrayRef> {
+    let (la, ls) = l.get();
+    let (ra, rs) = r.get();
+    if la.data_type() != ra.data_type() {
+        return Err(KernelError::TypeMismatch {
+            kernel: "arith",
+            left: la.data_type().clone(),
+            right: ra.data_type().clone(),
+        });
+    }
+    dispatch_native!(la.data_type(), T => {
+        let a = primitive::<T>(la, "arith")?;
+        let b = primitive::<T>(ra, "arith")?;
+        let side = |p: &dyn Array, is_scalar: bool, arr| -> Result<Option<Side<'_, T>>> {
+            if !is_scalar {
+                return Ok(Some(Side::Array(arr)));
+            }
+            if p.len() != 1 {
+                return Err(KernelError::NotAScalar { len: p.len() });
+            }
+            Ok(if p.is_null(0) { None } else { Some(Side::Scalar(arr.value(0))) })
+        };
+        let len = match (ls, rs) {
+            (false, true) | (true, true) => la.len(),
+            (true, false) => ra.len(),
+            (false, false) => {
+                if la.len() != ra.len() {
+                    return Err(KernelError::LengthMismatch { kernel: "arith", left: la.len(), right: ra.len() });
+                }
+                la.len()
+            }
+        };
+        let (Some(left), Some(right)) = (side(la, ls, a)?, side(ra, rs, b)?) else {
+            return Ok(arrow::array::new_null_array(la.data_type(), len));
+        };
+        let nulls = NullBuffer::union(
+            if ls { None } else { a.nulls() },
+            if rs { None } else { b.nulls() },
+        );
+        typed::<T>(left, right, len, nulls, op, opts)
+    }, other => Err(KernelError::UnsupportedType { kernel: "arith", data_type: other.clone() }))
+}
+
+/// `a[i] OP b[i]` for two arrays (see [`arith_datum`]).
+///
+/// # Errors
+/// As [`arith_datum`].
+pub fn arith(a: &dyn Array, b: &dyn Array, op: ArithOp, opts: ArithOptions) -> Result<ArrayRef> {
+    arith_datum(&ArrayDatum(a), &ArrayDatum(b), op, opts)
+}
+
+/// A borrowed array as a non-scalar `Datum`.
+struct ArrayDatum<'a>(&'a dyn Array);
+
+impl Datum for ArrayDatum<'_> {
+    fn get(&self) -> (&dyn Array, bool) {
+        (self.0, false)
+    }
+}

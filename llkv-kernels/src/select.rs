@@ -1,0 +1,260 @@
+//! Filter and take for primitive arrays.
+//!
+//! [`filter`] and [`take`] accept any array: the ten primitive types run the stamped
+//! kernels, other fixed-width types of 4 or 8 bytes (dates, times, timestamps, durations)
+//! run them on their raw values, and everything else falls back to `arrow::compute`.
+//! A NULL in the filter mask drops the row, as in a SQL `WHERE`.
+
+use std::mem::MaybeUninit;
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayData, ArrayRef, BooleanArray, PrimitiveArray, RecordBatch, RecordBatchOptions,
+    UInt32Array, make_array,
+};
+use arrow::buffer::{BooleanBuffer, Buffer, NullBuffer, ScalarBuffer};
+use arrow::datatypes::ArrowNativeType;
+
+use crate::bitmap::{BitWriter, count_ones, mask_words, valid_words};
+use crate::{KernelError, KernelType, Native, Result, dispatch_native, kernel, primitive};
+
+/// Copies the values of `chunk` (at most 64) whose bit is set in `word` to `dst[n..]`,
+/// returning the new `n`. `dst` must have room for every selected value plus one.
+#[inline(always)]
+pub(crate) fn compact<T: Copy>(chunk: &[T], word: u64, dst: &mut [MaybeUninit<T>], n: usize) -> usize {
+    let word = if chunk.len() < 64 {
+        word & ((1u64 << chunk.len()) - 1)
+    } else {
+        word
+    };
+    if word == 0 {
+        return n;
+    }
+    if word == u64::MAX
+        && let Some(d) = dst.get_mut(n..n + 64)
+    {
+        for (d, s) in d.iter_mut().zip(chunk) {
+            d.write(*s);
+        }
+        return n + 64;
+    }
+    let mut n = n;
+    if word.count_ones() < 20 {
+        // Sparse: visit the set bits.
+        let mut w = word;
+        while w != 0 {
+            let i = w.trailing_zeros() as usize;
+            if let (Some(d), Some(s)) = (dst.get_mut(n), chunk.get(i)) {
+                d.write(*s);
+            }
+            n += 1;
+            w &= w - 1;
+        }
+    } else {
+        // Dense: write every value, advance only past the selected ones (no branches).
+        for (i, s) in chunk.iter().enumerate() {
+            if let Some(d) = dst.get_mut(n) {
+                d.write(*s);
+            }
+            n += ((word >> i) & 1) as usize;
+        }
+    }
+    n
+}
+
+/// Replaces `out` with the values whose bit is set in `mask` (`ceil(len / 64)` words).
+#[kernel(types(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64), cpu(baseline, avx2, avx512, neon), krate = crate)]
+pub fn filter_words<T: Native>(values: &[T], mask: &[u64], out: &mut Vec<T>) {
+    let total = count_ones(mask, values.len());
+    out.clear();
+    out.reserve(total + 1);
+    let dst = out.spare_capacity_mut();
+    let mut n = 0;
+    for (chunk, &w) in values.chunks(64).zip(mask) {
+        n = compact(chunk, w, dst, n);
+    }
+    // SAFETY: `dst` has room for `total + 1` values and `n <= total` before every write
+    // (`n` counts the selected values so far), so every `dst.get_mut(n)` above succeeded:
+    // each of the slots `0..n` was written when `n` passed it.
+    unsafe { out.set_len(n.min(total)) };
+}
+
+/// Replaces `out` with `values[indices[i]]` (0 for an index past the end: the caller
+/// checks the indices first and masks NULL ones).
+#[kernel(types(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64), cpu(baseline, avx2, avx512, neon), krate = crate)]
+pub fn take_values<T: Native>(values: &[T], indices: &[u32], out: &mut Vec<T>) {
+    out.clear();
+    out.extend(
+        indices
+            .iter()
+            .map(|&i| values.get(i as usize).copied().unwrap_or(T::ZERO)),
+    );
+}
+
+/// The validity of the rows `mask` keeps, or `None` if `nulls` has no NULLs.
+fn filter_nulls(nulls: Option<&NullBuffer>, mask: &[u64], len: usize, kept: usize) -> Option<NullBuffer> {
+    let valid = valid_words(nulls)?;
+    let mut w = BitWriter::with_capacity(kept);
+    for (i, (&m, &v)) in mask.iter().zip(valid.iter()).enumerate() {
+        let rem = len - i * 64;
+        let m = if rem < 64 { m & ((1u64 << rem) - 1) } else { m };
+        w.push_selected(v, m);
+    }
+    Some(NullBuffer::new(w.finish())).filter(|n| n.null_count() > 0)
+}
+
+/// Keeps the rows of `array` whose bit is set in `mask` (words).
+fn filter_native<T: KernelType>(values: &[T], nulls: Option<&NullBuffer>, mask: &[u64]) -> (Vec<T>, Option<NullBuffer>) {
+    let mut out = Vec::new();
+    filter_words::<T>(values, mask, &mut out);
+    let kept = out.len();
+    (out, filter_nulls(nulls, mask, values.len(), kept))
+}
+
+/// [`filter`] for a typed array.
+pub fn filter_typed<T: KernelType>(array: &PrimitiveArray<T::Arrow>, mask: &BooleanArray) -> Result<PrimitiveArray<T::Arrow>> {
+    check_len("filter", array.len(), mask.len())?;
+    let words = mask_words(mask);
+    let (values, nulls) = filter_native::<T>(array.values(), array.nulls(), &words);
+    Ok(PrimitiveArray::try_new(ScalarBuffer::from(values), nulls)?)
+}
+
+fn check_len(kernel: &'static str, left: usize, right: usize) -> Result<()> {
+    if left == right {
+        Ok(())
+    } else {
+        Err(KernelError::LengthMismatch { kernel, left, right })
+    }
+}
+
+/// Runs a native kernel on the raw values of a fixed-width array of another type
+/// (dates, times, ...) and rebuilds an array of the original type.
+fn via_raw<N: KernelType>(
+    array: &dyn Array,
+    f: impl FnOnce(&[N], Option<&NullBuffer>) -> Result<(Vec<N>, Option<NullBuffer>)>,
+) -> Result<ArrayRef> {
+    let data = array.to_data();
+    let values: &[N] = data.buffer::<N>(0);
+    let values = values.get(..array.len()).unwrap_or(values);
+    let (out, nulls) = f(values, array.nulls())?;
+    let len = out.len();
+    let data = ArrayData::builder(array.data_type().clone())
+        .len(len)
+        .add_buffer(Buffer::from_vec(out))
+        .nulls(nulls)
+        .build()?;
+    Ok(make_array(data))
+}
+
+fn raw_width(array: &dyn Array) -> Option<usize> {
+    let dt = array.data_type();
+    let simple = dt.is_primitive() && array.to_data().buffers().len() == 1;
+    if simple { dt.primitive_width() } else { None }
+}
+
+fn filter_words_any(array: &dyn Array, mask: &BooleanArray, words: &[u64]) -> Result<ArrayRef> {
+    dispatch_native!(array.data_type(), T => {
+        let a = primitive::<T>(array, "filter")?;
+        let (values, nulls) = filter_native::<T>(a.values(), a.nulls(), words);
+        Ok(Arc::new(PrimitiveArray::<<T as Native>::Arrow>::try_new(ScalarBuffer::from(values), nulls)?))
+    }, _other => match raw_width(array) {
+        Some(4) => via_raw::<i32>(array, |v, n| Ok(filter_native::<i32>(v, n, words))),
+        Some(8) => via_raw::<i64>(array, |v, n| Ok(filter_native::<i64>(v, n, words))),
+        _ => Ok(arrow::compute::filter(array, mask)?),
+    })
+}
+
+/// Keeps the rows of `array` where `mask` is true (NULL counts as false).
+///
+/// # Errors
+/// [`KernelError::LengthMismatch`] when the lengths differ.
+pub fn filter(array: &dyn Array, mask: &BooleanArray) -> Result<ArrayRef> {
+    check_len("filter", array.len(), mask.len())?;
+    let words = mask_words(mask);
+    filter_words_any(array, mask, &words)
+}
+
+/// [`filter`] for every column of a batch, reading the mask once.
+///
+/// # Errors
+/// [`KernelError::LengthMismatch`], or an Arrow error rebuilding the batch.
+pub fn filter_record_batch(batch: &RecordBatch, mask: &BooleanArray) -> Result<RecordBatch> {
+    check_len("filter_record_batch", batch.num_rows(), mask.len())?;
+    let words = mask_words(mask);
+    let rows = count_ones(&words, mask.len());
+    let columns = batch
+        .columns()
+        .iter()
+        .map(|c| filter_words_any(c.as_ref(), mask, &words))
+        .collect::<Result<Vec<_>>>()?;
+    let options = RecordBatchOptions::new().with_row_count(Some(rows));
+    Ok(RecordBatch::try_new_with_options(batch.schema(), columns, &options)?)
+}
+
+/// Checks every non-NULL index is below `len`.
+fn check_indices(indices: &UInt32Array, len: usize) -> Result<()> {
+    let bad = match indices.nulls().filter(|n| n.null_count() > 0) {
+        None => indices.values().iter().copied().max().filter(|&m| m as usize >= len),
+        Some(n) => indices
+            .values()
+            .iter()
+            .zip(n.iter())
+            .find(|(i, v)| *v && **i as usize >= len)
+            .map(|(i, _)| *i),
+    };
+    match bad {
+        Some(index) => Err(KernelError::IndexOutOfBounds {
+            index: index as usize,
+            len,
+        }),
+        None => Ok(()),
+    }
+}
+
+fn take_native<T: KernelType>(values: &[T], nulls: Option<&NullBuffer>, indices: &UInt32Array) -> (Vec<T>, Option<NullBuffer>) {
+    let mut out = Vec::new();
+    take_values::<T>(values, indices.values(), &mut out);
+    let idx = indices.values();
+    let nulls = match (indices.nulls().filter(|n| n.null_count() > 0), nulls.filter(|n| n.null_count() > 0)) {
+        (None, None) => None,
+        (inulls, vnulls) => {
+            let b = BooleanBuffer::collect_bool(idx.len(), |i| {
+                inulls.is_none_or(|n| n.is_valid(i))
+                    && vnulls.is_none_or(|n| {
+                        let j = idx[i].as_usize();
+                        j < n.len() && n.is_valid(j)
+                    })
+            });
+            Some(NullBuffer::new(b)).filter(|n| n.null_count() > 0)
+        }
+    };
+    (out, nulls)
+}
+
+/// [`take`] for a typed array.
+pub fn take_typed<T: KernelType>(array: &PrimitiveArray<T::Arrow>, indices: &UInt32Array) -> Result<PrimitiveArray<T::Arrow>> {
+    check_indices(indices, array.len())?;
+    let (values, nulls) = take_native::<T>(array.values(), array.nulls(), indices);
+    Ok(PrimitiveArray::try_new(ScalarBuffer::from(values), nulls)?)
+}
+
+/// `array[indices[i]]` for every `i`; a NULL index gives NULL.
+///
+/// # Errors
+/// [`KernelError::IndexOutOfBounds`] for a non-NULL index past the end.
+pub fn take(array: &dyn Array, indices: &UInt32Array) -> Result<ArrayRef> {
+    dispatch_native!(array.data_type(), T => {
+        let a = primitive::<T>(array, "take")?;
+        Ok(Arc::new(take_typed::<T>(a, indices)?))
+    }, _other => match raw_width(array) {
+        Some(w @ (4 | 8)) => {
+            check_indices(indices, array.len())?;
+            if w == 4 {
+                via_raw::<i32>(array, |v, n| Ok(take_native::<i32>(v, n, indices)))
+            } else {
+                via_raw::<i64>(array, |v, n| Ok(take_native::<i64>(v, n, indices)))
+            }
+        }
+        _ => Ok(arrow::compute::take(array, indices, None)?),
+    })
+}
