@@ -2,11 +2,16 @@
 //! with its bundled SQLite, in memory), in the same process, on the same rows, with the
 //! same SQL text. See `README.md` for the numbers.
 
-#![expect(missing_docs, reason = "criterion_group! generates an undocumented public function")]
+#![expect(
+    missing_docs,
+    reason = "criterion_group! generates an undocumented public function"
+)]
 
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use llkv_benches::workload::{self, QUERIES, SCHEMA};
 use llkv_reference_engine::{Engine, Session};
 use rusqlite::Connection;
@@ -27,7 +32,8 @@ fn llkv_load(statements: &[String]) -> Session {
 fn sqlite_load(statements: &[String]) -> Connection {
     let c = Connection::open_in_memory().expect("open sqlite");
     c.execute_batch(SCHEMA).expect("sqlite schema");
-    c.execute_batch(&workload::dim_insert()).expect("sqlite load d");
+    c.execute_batch(&workload::dim_insert())
+        .expect("sqlite load d");
     c.execute_batch("BEGIN").expect("sqlite begin");
     for st in statements {
         c.execute_batch(st).expect("sqlite insert");
@@ -52,10 +58,18 @@ fn sqlite_query(c: &Connection, sql: &str) -> usize {
 }
 
 fn llkv_query(s: &mut Session, sql: &str) -> usize {
-    s.query(sql).expect("llkv query").batches.iter().map(|b| b.num_rows()).sum()
+    s.query(sql)
+        .expect("llkv query")
+        .batches
+        .iter()
+        .map(|b| b.num_rows())
+        .sum()
 }
 
-fn configure<'a>(c: &'a mut Criterion, name: &str) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
+fn configure<'a>(
+    c: &'a mut Criterion,
+    name: &str,
+) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
     let mut g = c.benchmark_group(name);
     g.sample_size(10)
         .sampling_mode(SamplingMode::Flat)
@@ -65,13 +79,37 @@ fn configure<'a>(c: &'a mut Criterion, name: &str) -> criterion::BenchmarkGroup<
 }
 
 /// How many point operations LLKV runs per iteration: 10k, or fewer when one takes so
-/// long (a full scan: no index yet) that 10k would not finish in ~2 s.
-fn point_ops(s: &mut Session, rows: usize) -> usize {
+/// long (no index is used yet: each is a scan) that 10k would not finish in ~2 s.
+fn ops_for(one: Duration) -> usize {
+    ((2.0 / one.as_secs_f64().max(1e-7)) as usize).clamp(10, 10_000)
+}
+
+fn point_select_ops(s: &mut Session, rows: usize) -> usize {
     let t = Instant::now();
-    let sql = format!("SELECT val FROM t WHERE id = {}", workload::point_key(1, rows));
-    llkv_query(s, &sql);
-    let one = t.elapsed().as_secs_f64().max(1e-7);
-    ((2.0 / one) as usize).clamp(10, 10_000)
+    for k in 0..3 {
+        let sql = format!(
+            "SELECT val FROM t WHERE id = {}",
+            workload::point_key(k, rows)
+        );
+        llkv_query(s, &sql);
+    }
+    ops_for(t.elapsed() / 3)
+}
+
+fn point_update_ops(s: &mut Session, rows: usize) -> usize {
+    s.execute("BEGIN").expect("begin");
+    let t = Instant::now();
+    for k in 0..10 {
+        let sql = format!(
+            "UPDATE t SET val = val + 1 WHERE id = {}",
+            workload::point_key(k, rows)
+        );
+        s.execute(&sql).expect("update");
+    }
+    let one = t.elapsed() / 10;
+    s.execute("COMMIT").expect("commit");
+    // Later updates in a transaction cost more than the first ones: aim lower.
+    ops_for(one * 4)
 }
 
 fn engine(c: &mut Criterion) {
@@ -104,16 +142,27 @@ fn engine(c: &mut Criterion) {
         g.finish();
     }
 
-    let llkv_ops = point_ops(&mut llkv, rows);
-    eprintln!("llkv: {llkv_ops} point operations per iteration");
+    let select_ops = point_select_ops(&mut llkv, rows);
+    let update_ops = point_update_ops(&mut llkv, rows);
+    eprintln!("llkv: {select_ops} point selects, {update_ops} point updates per iteration");
     let selects = |n: usize| -> Vec<String> {
         (0..n)
-            .map(|k| format!("SELECT val, price FROM t WHERE id = {}", workload::point_key(k, rows)))
+            .map(|k| {
+                format!(
+                    "SELECT val, price FROM t WHERE id = {}",
+                    workload::point_key(k, rows)
+                )
+            })
             .collect()
     };
     let updates = |n: usize| -> Vec<String> {
         (0..n)
-            .map(|k| format!("UPDATE t SET val = val + 1 WHERE id = {}", workload::point_key(k, rows)))
+            .map(|k| {
+                format!(
+                    "UPDATE t SET val = val + 1 WHERE id = {}",
+                    workload::point_key(k, rows)
+                )
+            })
             .collect()
     };
     {
@@ -123,7 +172,7 @@ fn engine(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("sqlite", q.len()), |b| {
             b.iter(|| q.iter().map(|s| sqlite_query(&sqlite, s)).sum::<usize>())
         });
-        let q = selects(llkv_ops);
+        let q = selects(select_ops);
         g.throughput(Throughput::Elements(q.len() as u64));
         g.bench_function(BenchmarkId::new("llkv", q.len()), |b| {
             b.iter(|| q.iter().map(|s| llkv_query(&mut llkv, s)).sum::<usize>())
@@ -143,7 +192,7 @@ fn engine(c: &mut Criterion) {
                 sqlite.execute_batch("COMMIT").expect("commit");
             })
         });
-        let q = updates(llkv_ops);
+        let q = updates(update_ops);
         g.throughput(Throughput::Elements(q.len() as u64));
         g.bench_function(BenchmarkId::new("llkv", q.len()), |b| {
             b.iter(|| {

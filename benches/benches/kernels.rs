@@ -3,7 +3,10 @@
 //! at run time). `llkv@baseline` rows force the baseline copy, to show what the runtime
 //! dispatch buys. See `README.md` for the numbers.
 
-#![expect(missing_docs, reason = "criterion_group! generates an undocumented public function")]
+#![expect(
+    missing_docs,
+    reason = "criterion_group! generates an undocumented public function"
+)]
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -13,7 +16,9 @@ use arrow::array::{Array, ArrayRef, AsArray, Int32Array, Int64Array, Scalar, UIn
 use arrow::compute::kernels::{cmp, numeric};
 use arrow::datatypes::{Float64Type, Int32Type, Int64Type};
 use arrow::row::{RowConverter, SortField};
-use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime};
+use criterion::{
+    BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
+};
 use llkv_benches::{KERNEL_LEN, float64s, int32s, int64s, mask, rng};
 use llkv_kernels::arith::{ArithOp, ArithOptions, arith, arith_datum};
 use llkv_kernels::compare::{CmpOp, cmp_scalar, compare, compare_scalar};
@@ -30,7 +35,11 @@ fn group<'a>(c: &'a mut Criterion, name: &str, bytes: usize) -> BenchmarkGroup<'
 }
 
 fn nulls_label(rate: f64) -> &'static str {
-    if rate == 0.0 { "no_nulls" } else { "nulls_10pct" }
+    if rate == 0.0 {
+        "no_nulls"
+    } else {
+        "nulls_10pct"
+    }
 }
 
 fn kernels(c: &mut Criterion) {
@@ -47,16 +56,24 @@ fn kernels(c: &mut Criterion) {
         let s_f64: ArrayRef = Arc::new(arrow::array::Float64Array::from(vec![500.0]));
 
         // compare array < scalar
-        for (ty, a, s, w) in [("i32", &i32a, &s_i32, 4), ("i64", &i64a, &s_i64, 8), ("f64", &f64a, &s_f64, 8)] {
+        for (ty, a, s, w) in [
+            ("i32", &i32a, &s_i32, 4),
+            ("i64", &i64a, &s_i64, 8),
+            ("f64", &f64a, &s_f64, 8),
+        ] {
             let mut g = group(c, &format!("compare_scalar_lt/{ty}/{nl}"), n * w);
             let sc = Scalar::new(s.clone());
             g.bench_function("arrow", |b| b.iter(|| cmp::lt(a, &sc).expect("arrow")));
-            g.bench_function("llkv", |b| b.iter(|| compare_scalar(a.as_ref(), s.as_ref(), CmpOp::Lt).expect("llkv")));
+            g.bench_function("llkv", |b| {
+                b.iter(|| compare_scalar(a.as_ref(), s.as_ref(), CmpOp::Lt).expect("llkv"))
+            });
             if ty == "i32" {
                 let v = a.as_primitive::<Int32Type>().values();
                 let mut out = vec![0u64; n.div_ceil(64)];
                 g.bench_function("llkv@baseline", |b| {
-                    b.iter(|| cmp_scalar::call_at::<i32>(CpuLevel::Baseline, v, 500, CmpOp::Lt, &mut out))
+                    b.iter(|| {
+                        cmp_scalar::call_at::<i32>(CpuLevel::Baseline, v, 500, CmpOp::Lt, &mut out)
+                    })
                 });
             }
             g.finish();
@@ -64,16 +81,24 @@ fn kernels(c: &mut Criterion) {
         // compare array = array
         {
             let mut g = group(c, &format!("compare_arrays_eq/i64/{nl}"), n * 16);
-            g.bench_function("arrow", |b| b.iter(|| cmp::eq(&i64a, &i64b).expect("arrow")));
-            g.bench_function("llkv", |b| b.iter(|| compare(i64a.as_ref(), i64b.as_ref(), CmpOp::Eq).expect("llkv")));
+            g.bench_function("arrow", |b| {
+                b.iter(|| cmp::eq(&i64a, &i64b).expect("arrow"))
+            });
+            g.bench_function("llkv", |b| {
+                b.iter(|| compare(i64a.as_ref(), i64b.as_ref(), CmpOp::Eq).expect("llkv"))
+            });
             g.finish();
         }
         // filter with a 50% mask
         let m = mask(n, 0.5, 5);
         for (ty, a, w) in [("i32", &i32a, 4), ("i64", &i64a, 8), ("f64", &f64a, 8)] {
             let mut g = group(c, &format!("filter_50pct/{ty}/{nl}"), n * w);
-            g.bench_function("arrow", |b| b.iter(|| arrow::compute::filter(a, &m).expect("arrow")));
-            g.bench_function("llkv", |b| b.iter(|| select::filter(a.as_ref(), &m).expect("llkv")));
+            g.bench_function("arrow", |b| {
+                b.iter(|| arrow::compute::filter(a, &m).expect("arrow"))
+            });
+            g.bench_function("llkv", |b| {
+                b.iter(|| select::filter(a.as_ref(), &m).expect("llkv"))
+            });
             g.finish();
         }
         // take with random indices
@@ -81,31 +106,63 @@ fn kernels(c: &mut Criterion) {
             let mut r = rng(6);
             let idx = UInt32Array::from_iter_values((0..n).map(|_| r.random_range(0..n as u32)));
             let mut g = group(c, &format!("take_random/i64/{nl}"), n * 8);
-            g.bench_function("arrow", |b| b.iter(|| arrow::compute::take(&i64a, &idx, None).expect("arrow")));
-            g.bench_function("llkv", |b| b.iter(|| select::take(i64a.as_ref(), &idx).expect("llkv")));
+            g.bench_function("arrow", |b| {
+                b.iter(|| arrow::compute::take(&i64a, &idx, None).expect("arrow"))
+            });
+            g.bench_function("llkv", |b| {
+                b.iter(|| select::take(i64a.as_ref(), &idx).expect("llkv"))
+            });
             g.finish();
         }
         // arithmetic (checked, as SQL needs)
         {
             let mut g = group(c, &format!("add_checked/i64/{nl}"), n * 16);
-            g.bench_function("arrow", |b| b.iter(|| numeric::add(&i64a, &i64b).expect("arrow")));
+            g.bench_function("arrow", |b| {
+                b.iter(|| numeric::add(&i64a, &i64b).expect("arrow"))
+            });
             g.bench_function("llkv", |b| {
-                b.iter(|| arith(i64a.as_ref(), i64b.as_ref(), ArithOp::Add, ArithOptions::default()).expect("llkv"))
+                b.iter(|| {
+                    arith(
+                        i64a.as_ref(),
+                        i64b.as_ref(),
+                        ArithOp::Add,
+                        ArithOptions::default(),
+                    )
+                    .expect("llkv")
+                })
             });
             g.finish();
             let mut g = group(c, &format!("mul_scalar_checked/i32/{nl}"), n * 4);
             let three = Scalar::new(Int32Array::from(vec![3]));
-            g.bench_function("arrow", |b| b.iter(|| numeric::mul(&i32a, &three).expect("arrow")));
+            g.bench_function("arrow", |b| {
+                b.iter(|| numeric::mul(&i32a, &three).expect("arrow"))
+            });
             g.bench_function("llkv", |b| {
-                b.iter(|| arith_datum(&i32a, &three, ArithOp::Mul, ArithOptions::default()).expect("llkv"))
+                b.iter(|| {
+                    arith_datum(&i32a, &three, ArithOp::Mul, ArithOptions::default()).expect("llkv")
+                })
             });
             g.finish();
             // Divisors without zeros (arrow errors on zero).
-            let div = arrow::compute::kernels::numeric::add(&i64b, &Scalar::new(Int64Array::from(vec![1]))).expect("add");
+            let div = arrow::compute::kernels::numeric::add(
+                &i64b,
+                &Scalar::new(Int64Array::from(vec![1])),
+            )
+            .expect("add");
             let mut g = group(c, &format!("div/i64/{nl}"), n * 16);
-            g.bench_function("arrow", |b| b.iter(|| numeric::div(&i64a, &div).expect("arrow")));
+            g.bench_function("arrow", |b| {
+                b.iter(|| numeric::div(&i64a, &div).expect("arrow"))
+            });
             g.bench_function("llkv", |b| {
-                b.iter(|| arith(i64a.as_ref(), div.as_ref(), ArithOp::Div, ArithOptions::default()).expect("llkv"))
+                b.iter(|| {
+                    arith(
+                        i64a.as_ref(),
+                        div.as_ref(),
+                        ArithOp::Div,
+                        ArithOptions::default(),
+                    )
+                    .expect("llkv")
+                })
             });
             g.finish();
         }
@@ -140,40 +197,61 @@ fn kernels(c: &mut Criterion) {
             let sc = Scalar::new(s_i32.clone());
             let mut g = group(c, &format!("fused_filter_lt/i32/{nl}"), n * 4);
             g.bench_function("arrow", |b| {
-                b.iter(|| arrow::compute::filter(&i32a, &cmp::lt(&i32a, &sc).expect("cmp")).expect("filter"))
+                b.iter(|| {
+                    arrow::compute::filter(&i32a, &cmp::lt(&i32a, &sc).expect("cmp"))
+                        .expect("filter")
+                })
             });
-            g.bench_function("llkv", |b| b.iter(|| fused::filter_cmp(i32a.as_ref(), s_i32.as_ref(), CmpOp::Lt).expect("llkv")));
+            g.bench_function("llkv", |b| {
+                b.iter(|| {
+                    fused::filter_cmp(i32a.as_ref(), s_i32.as_ref(), CmpOp::Lt).expect("llkv")
+                })
+            });
             g.finish();
             let mut g = group(c, &format!("fused_count_lt/i32/{nl}"), n * 4);
-            g.bench_function("arrow", |b| b.iter(|| cmp::lt(&i32a, &sc).expect("cmp").true_count()));
-            g.bench_function("llkv", |b| b.iter(|| fused::count_cmp(i32a.as_ref(), s_i32.as_ref(), CmpOp::Lt).expect("llkv")));
+            g.bench_function("arrow", |b| {
+                b.iter(|| cmp::lt(&i32a, &sc).expect("cmp").true_count())
+            });
+            g.bench_function("llkv", |b| {
+                b.iter(|| fused::count_cmp(i32a.as_ref(), s_i32.as_ref(), CmpOp::Lt).expect("llkv"))
+            });
             g.finish();
             let sc64 = Scalar::new(s_i64.clone());
             let mut g = group(c, &format!("fused_sum_lt/i64/{nl}"), n * 8);
             g.bench_function("arrow", |b| {
                 b.iter(|| {
-                    let f = arrow::compute::filter(&i64a, &cmp::lt(&i64a, &sc64).expect("cmp")).expect("filter");
+                    let f = arrow::compute::filter(&i64a, &cmp::lt(&i64a, &sc64).expect("cmp"))
+                        .expect("filter");
                     arrow::compute::sum(f.as_primitive::<Int64Type>())
                 })
             });
-            g.bench_function("llkv", |b| b.iter(|| fused::sum_cmp(i64a.as_ref(), s_i64.as_ref(), CmpOp::Lt).expect("llkv")));
+            g.bench_function("llkv", |b| {
+                b.iter(|| fused::sum_cmp(i64a.as_ref(), s_i64.as_ref(), CmpOp::Lt).expect("llkv"))
+            });
             g.finish();
         }
         // hashing group/join keys: arrow-row encoding + hashing each row (what the
         // executor does today) against the vectorized column hash
         {
             let cols = vec![i64a.clone(), i32a.clone()];
-            let conv = RowConverter::new(vec![SortField::new(i64a.data_type().clone()), SortField::new(i32a.data_type().clone())])
-                .expect("row converter");
+            let conv = RowConverter::new(vec![
+                SortField::new(i64a.data_type().clone()),
+                SortField::new(i32a.data_type().clone()),
+            ])
+            .expect("row converter");
             let mut g = group(c, &format!("hash_keys/i64+i32/{nl}"), n * 12);
             g.bench_function("arrow-row", |b| {
                 b.iter(|| {
                     let rows = conv.convert_columns(&cols).expect("rows");
-                    rows.iter().map(|r| hash::hash_bytes(r.data())).collect::<Vec<u64>>()
+                    rows.iter()
+                        .map(|r| hash::hash_bytes(r.data()))
+                        .collect::<Vec<u64>>()
                 })
             });
             let mut out = Vec::new();
-            g.bench_function("llkv", |b| b.iter(|| hash::hash_columns_into(&cols, &mut out).expect("llkv")));
+            g.bench_function("llkv", |b| {
+                b.iter(|| hash::hash_columns_into(&cols, &mut out).expect("llkv"))
+            });
             g.finish();
         }
         black_box(());

@@ -25,7 +25,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let result = session.query(
         "SELECT customer, count(*) AS orders, sum(total) AS spent FROM orders GROUP BY customer ORDER BY customer",
     )?;
-    println!("{}", arrow::util::pretty::pretty_format_batches(&result.batches)?);
+    println!(
+        "{}",
+        arrow::util::pretty::pretty_format_batches(&result.batches)?
+    );
     drop(session);
     drop(engine);
     std::fs::remove_dir_all(&dir)?;

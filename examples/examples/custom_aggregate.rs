@@ -81,7 +81,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut session = engine.session();
     session.execute("CREATE TABLE t (g TEXT, x INTEGER); INSERT INTO t VALUES ('a', 1), ('a', 4), ('b', 2), ('b', 8), ('b', 4)")?;
     let result = session.query("SELECT g, geomean(x) FROM t GROUP BY g ORDER BY g")?;
-    println!("{}", arrow::util::pretty::pretty_format_batches(&result.batches)?);
+    println!(
+        "{}",
+        arrow::util::pretty::pretty_format_batches(&result.batches)?
+    );
     Ok(())
 }
 
@@ -92,6 +95,11 @@ mod tests {
     llkv_traits::aggregate_conformance_tests!(
         geomean_kit,
         Arc::new(GeoMean),
-        vec![vec![Arc::new(arrow::array::Int64Array::from(vec![Some(1), None, Some(4), Some(9)])) as ArrayRef]]
+        vec![vec![Arc::new(arrow::array::Int64Array::from(vec![
+            Some(1),
+            None,
+            Some(4),
+            Some(9)
+        ])) as ArrayRef]]
     );
 }

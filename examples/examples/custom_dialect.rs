@@ -36,7 +36,9 @@ impl Dialect for ShoutDialect {
         self.0.division_by_zero()
     }
     fn rewrite_expr(&self, expr: &Expr) -> Result<Option<Expr>, DialectError> {
-        let Expr::Function(f) = expr else { return Ok(None) };
+        let Expr::Function(f) = expr else {
+            return Ok(None);
+        };
         if !f.name.to_string().eq_ignore_ascii_case("shout") {
             return Ok(None);
         }
@@ -60,6 +62,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     let mut session = engine.session();
     let result = session.query("SELECT shout('hello, world')")?;
-    println!("{}", arrow::util::pretty::pretty_format_batches(&result.batches)?);
+    println!(
+        "{}",
+        arrow::util::pretty::pretty_format_batches(&result.batches)?
+    );
     Ok(())
 }

@@ -30,7 +30,8 @@ impl<P: Pager> Pager for CountingPager<P> {
     }
 
     fn write_batch(&self, batch: WriteBatch) -> Result<(), PagerError> {
-        self.writes.fetch_add(batch.puts.len() as u64, Ordering::Relaxed);
+        self.writes
+            .fetch_add(batch.puts.len() as u64, Ordering::Relaxed);
         self.inner.write_batch(batch)
     }
 

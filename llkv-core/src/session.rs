@@ -69,6 +69,10 @@ pub struct Session {
     dialect: Arc<dyn Dialect>,
     txn: Option<Transaction>,
     aborted: bool,
+    /// Open savepoints, innermost last: name and undo-log position.
+    savepoints: Vec<(String, usize)>,
+    /// True if the transaction was opened by a SAVEPOINT (it ends with the last RELEASE).
+    savepoint_txn: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -96,7 +100,15 @@ impl Session {
             dialect,
             txn: None,
             aborted: false,
+            savepoints: Vec::new(),
+            savepoint_txn: false,
         }
+    }
+
+    fn end_transaction_state(&mut self) {
+        self.aborted = false;
+        self.savepoints.clear();
+        self.savepoint_txn = false;
     }
 
     /// The database.
@@ -199,20 +211,67 @@ impl Session {
                     ));
                 }
                 self.txn = Some(self.db.begin());
-                self.aborted = false;
+                self.end_transaction_state();
                 return Ok(StatementResult::Done("BEGIN"));
+            }
+            Statement::Savepoint { name } => {
+                if self.aborted {
+                    return Err(aborted_error());
+                }
+                if self.txn.is_none() {
+                    // SQLite: a SAVEPOINT outside a transaction starts one.
+                    self.txn = Some(self.db.begin());
+                    self.end_transaction_state();
+                    self.savepoint_txn = true;
+                }
+                let mark = self.txn.as_ref().map_or(0, |t| t.undo.len());
+                self.savepoints.push((name.value.clone(), mark));
+                return Ok(StatementResult::Done("SAVEPOINT"));
+            }
+            Statement::ReleaseSavepoint { name } => {
+                let pos = self.savepoint_position(&name.value)?;
+                self.savepoints.truncate(pos);
+                if self.savepoints.is_empty() && self.savepoint_txn {
+                    let t = self
+                        .txn
+                        .take()
+                        .ok_or_else(|| Error::Transaction("no transaction is active".into()))?;
+                    let aborted = self.aborted;
+                    self.end_transaction_state();
+                    if aborted {
+                        self.db.rollback(t);
+                        return Err(aborted_error());
+                    }
+                    self.db.commit(t)?;
+                }
+                return Ok(StatementResult::Done("RELEASE"));
+            }
+            Statement::Rollback {
+                savepoint: Some(name),
+                ..
+            } => {
+                let pos = self.savepoint_position(&name.value)?;
+                let mark = self.savepoints[pos].1;
+                // The savepoint stays; the ones opened after it are gone.
+                self.savepoints.truncate(pos + 1);
+                if let Some(t) = self.txn.as_mut() {
+                    t.rollback_to(&self.db, mark);
+                }
+                self.aborted = false;
+                return Ok(StatementResult::Done("ROLLBACK TO"));
             }
             Statement::Commit { .. } => {
                 let t = self.txn.take().ok_or_else(|| {
                     Error::Transaction("cannot commit - no transaction is active".into())
                 })?;
                 if self.aborted {
-                    self.aborted = false;
+                    self.end_transaction_state();
                     self.db.rollback(t);
                     return Err(Error::Transaction(
                         "current transaction is aborted: it was rolled back".into(),
                     ));
                 }
+                self.end_transaction_state();
                 self.db.commit(t)?;
                 return Ok(StatementResult::Done("COMMIT"));
             }
@@ -222,17 +281,14 @@ impl Session {
                 let t = self.txn.take().ok_or_else(|| {
                     Error::Transaction("cannot rollback - no transaction is active".into())
                 })?;
-                self.aborted = false;
+                self.end_transaction_state();
                 self.db.rollback(t);
                 return Ok(StatementResult::Done("ROLLBACK"));
             }
             _ => {}
         }
         if self.aborted {
-            return Err(Error::Transaction(
-                "current transaction is aborted, commands ignored until end of transaction block"
-                    .into(),
-            ));
+            return Err(aborted_error());
         }
         let autocommit = self.txn.is_none();
         let mut t = match self.txn.take() {
@@ -265,6 +321,13 @@ impl Session {
                 Err(e)
             }
         }
+    }
+
+    fn savepoint_position(&self, name: &str) -> Result<usize> {
+        self.savepoints
+            .iter()
+            .rposition(|(n, _)| n.eq_ignore_ascii_case(name))
+            .ok_or_else(|| Error::Transaction(format!("no such savepoint: {name}")))
     }
 
     fn semantics(&self) -> Semantics {
@@ -311,6 +374,12 @@ impl Session {
             ))),
         }
     }
+}
+
+fn aborted_error() -> Error {
+    Error::Transaction(
+        "current transaction is aborted, commands ignored until end of transaction block".into(),
+    )
 }
 
 fn first_words(s: &Statement) -> String {

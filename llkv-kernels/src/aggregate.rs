@@ -116,7 +116,11 @@ pub fn min_max<T: Native>(values: &[T], valid: Option<&[u64]>, max: bool) -> T {
             let mut m = T::KEY_MIN;
             for (chunk, &w) in values.chunks(64).zip(words) {
                 for (i, v) in chunk.iter().enumerate() {
-                    let k = if (w >> i) & 1 == 1 { v.key() } else { T::KEY_MIN };
+                    let k = if (w >> i) & 1 == 1 {
+                        v.key()
+                    } else {
+                        T::KEY_MIN
+                    };
                     m = m.max(k);
                 }
             }
@@ -126,7 +130,11 @@ pub fn min_max<T: Native>(values: &[T], valid: Option<&[u64]>, max: bool) -> T {
             let mut m = T::KEY_MAX;
             for (chunk, &w) in values.chunks(64).zip(words) {
                 for (i, v) in chunk.iter().enumerate() {
-                    let k = if (w >> i) & 1 == 1 { v.key() } else { T::KEY_MAX };
+                    let k = if (w >> i) & 1 == 1 {
+                        v.key()
+                    } else {
+                        T::KEY_MAX
+                    };
                     m = m.min(k);
                 }
             }
@@ -158,12 +166,18 @@ pub fn sum(array: &dyn Array) -> Result<Option<SumValue>> {
     let valid = valid.as_deref();
     macro_rules! int {
         ($t:ty) => {
-            SumValue::Int(sum_int::<$t>(primitive::<$t>(array, "sum")?.values(), valid))
+            SumValue::Int(sum_int::<$t>(
+                primitive::<$t>(array, "sum")?.values(),
+                valid,
+            ))
         };
     }
     macro_rules! float {
         ($t:ty) => {
-            SumValue::Float(sum_float::<$t>(primitive::<$t>(array, "sum")?.values(), valid))
+            SumValue::Float(sum_float::<$t>(
+                primitive::<$t>(array, "sum")?.values(),
+                valid,
+            ))
         };
     }
     use arrow::datatypes::DataType as D;

@@ -153,7 +153,13 @@ pub fn arith_arrays<T: Native>(a: &[T], b: &[T], op: ArithOp, out: &mut Vec<T>) 
 /// Replaces `out` with `a[i] OP s` (or `s OP a[i]` when `scalar_left`); returns true if any
 /// row overflowed. A zero divisor yields 0: callers mask those rows.
 #[kernel(types(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64), cpu(baseline, avx2, avx512, neon), krate = crate)]
-pub fn arith_scalar<T: Native>(a: &[T], s: T, op: ArithOp, scalar_left: bool, out: &mut Vec<T>) -> bool {
+pub fn arith_scalar<T: Native>(
+    a: &[T],
+    s: T,
+    op: ArithOp,
+    scalar_left: bool,
+    out: &mut Vec<T>,
+) -> bool {
     out.clear();
     out.reserve(a.len());
     let mut overflow = false;
@@ -265,10 +271,15 @@ fn typed<T: KernelType>(
         match nonzero {
             Some(None) => {}
             None => {
-                if opts.div_by_zero == DivZeroPolicy::Error && any_valid(len, nulls.as_ref(), |_| true) {
+                if opts.div_by_zero == DivZeroPolicy::Error
+                    && any_valid(len, nulls.as_ref(), |_| true)
+                {
                     return Err(KernelError::DivisionByZero);
                 }
-                return Ok(arrow::array::new_null_array(&<T::Arrow as arrow::datatypes::ArrowPrimitiveType>::DATA_TYPE, len));
+                return Ok(arrow::array::new_null_array(
+                    &<T::Arrow as arrow::datatypes::ArrowPrimitiveType>::DATA_TYPE,
+                    len,
+                ));
             }
             Some(Some(nz)) => {
                 if opts.div_by_zero == DivZeroPolicy::Error
@@ -307,11 +318,17 @@ fn typed<T: KernelType>(
                 let values: Vec<f64> = (0..len)
                     .map(|i| op.apply_f64(l.at(i).to_f64(), r.at(i).to_f64()))
                     .collect();
-                Ok(Arc::new(Float64Array::try_new(ScalarBuffer::from(values), nulls)?))
+                Ok(Arc::new(Float64Array::try_new(
+                    ScalarBuffer::from(values),
+                    nulls,
+                )?))
             }
         };
     }
-    Ok(Arc::new(PrimitiveArray::<T::Arrow>::try_new(ScalarBuffer::from(out), nulls)?))
+    Ok(Arc::new(PrimitiveArray::<T::Arrow>::try_new(
+        ScalarBuffer::from(out),
+        nulls,
+    )?))
 }
 
 /// `l OP r` for the ten primitive types, either side an array or a scalar (`Datum`), with
@@ -322,7 +339,12 @@ fn typed<T: KernelType>(
 /// [`KernelError::Overflow`], [`KernelError::DivisionByZero`] as `opts` say;
 /// [`KernelError::TypeMismatch`] / [`KernelError::LengthMismatch`] for mismatched operands;
 /// [`KernelError::UnsupportedType`] for other types (use `arrow::compute` for those).
-pub fn arith_datum(l: &dyn Datum, r: &dyn Datum, op: ArithOp, opts: ArithOptions) -> Result<ArrayRef> {
+pub fn arith_datum(
+    l: &dyn Datum,
+    r: &dyn Datum,
+    op: ArithOp,
+    opts: ArithOptions,
+) -> Result<ArrayRef> {
     let (la, ls) = l.get();
     let (ra, rs) = r.get();
     if la.data_type() != ra.data_type() {

@@ -34,7 +34,9 @@ pub fn words(b: &BooleanBuffer) -> Cow<'_, [u64]> {
 
 /// The validity of an array as words, `None` when it has no NULLs.
 pub fn valid_words(nulls: Option<&NullBuffer>) -> Option<Cow<'_, [u64]>> {
-    nulls.filter(|n| n.null_count() > 0).map(|n| words(n.inner()))
+    nulls
+        .filter(|n| n.null_count() > 0)
+        .map(|n| words(n.inner()))
 }
 
 /// A filter mask as words: true and not NULL.
@@ -180,7 +182,11 @@ impl BitWriter {
             k += 1;
             m &= m - 1;
         }
-        let packed = if k == 64 { packed } else { packed & ((1u64 << k) - 1) };
+        let packed = if k == 64 {
+            packed
+        } else {
+            packed & ((1u64 << k) - 1)
+        };
         self.push_bits(packed, k);
     }
 
@@ -209,7 +215,12 @@ mod tests {
         let mut w = BitWriter::with_capacity(200);
         let mut expect = Vec::new();
         let data = [0xDEAD_BEEF_0123_4567u64, u64::MAX, 0, 0x8000_0000_0000_0001];
-        let masks = [0xF0F0_F0F0_F0F0_F0F0u64, u64::MAX, 0x3, 0x8000_0000_0000_0001];
+        let masks = [
+            0xF0F0_F0F0_F0F0_F0F0u64,
+            u64::MAX,
+            0x3,
+            0x8000_0000_0000_0001,
+        ];
         for (d, m) in data.iter().zip(&masks) {
             w.push_selected(*d, *m);
             for i in 0..64 {

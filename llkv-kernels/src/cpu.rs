@@ -88,11 +88,7 @@ pub fn hardware() -> CpuLevel {
             && has!("lzcnt")
             && has!("popcnt")
             && has!("f16c");
-        let v4 = v3
-            && has!("avx512f")
-            && has!("avx512bw")
-            && has!("avx512vl")
-            && has!("avx512dq");
+        let v4 = v3 && has!("avx512f") && has!("avx512bw") && has!("avx512vl") && has!("avx512dq");
         if v4 {
             CpuLevel::Avx512
         } else if v3 {
@@ -121,7 +117,10 @@ pub fn detected() -> CpuLevel {
     static LEVEL: OnceLock<CpuLevel> = OnceLock::new();
     *LEVEL.get_or_init(|| {
         let hw = hardware();
-        match std::env::var("LLKV_CPU").ok().and_then(|v| CpuLevel::parse(&v)) {
+        match std::env::var("LLKV_CPU")
+            .ok()
+            .and_then(|v| CpuLevel::parse(&v))
+        {
             Some(cap) => lower(cap, hw),
             None => hw,
         }

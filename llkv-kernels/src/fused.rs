@@ -25,7 +25,12 @@ use crate::{KernelError, KernelType, Native, Result, dispatch_native, kernel, pr
 /// Calls `g(chunk_index, chunk, word)` for every 64-value chunk, `word` holding
 /// `f(value)` for the chunk's valid values.
 #[inline(always)]
-fn drive<T: Copy, G: FnMut(usize, &[T], u64), F: Fn(T) -> bool>(values: &[T], valid: Option<&[u64]>, mut g: G, f: F) {
+fn drive<T: Copy, G: FnMut(usize, &[T], u64), F: Fn(T) -> bool>(
+    values: &[T],
+    valid: Option<&[u64]>,
+    mut g: G,
+    f: F,
+) {
     match valid {
         None => {
             for (c, chunk) in values.chunks(64).enumerate() {
@@ -42,7 +47,13 @@ fn drive<T: Copy, G: FnMut(usize, &[T], u64), F: Fn(T) -> bool>(values: &[T], va
 
 /// Replaces `out` with the valid values for which `value OP scalar` holds.
 #[kernel(types(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64), cpu(baseline, avx2, avx512, neon), krate = crate)]
-pub fn filter_cmp_values<T: Native>(values: &[T], valid: Option<&[u64]>, scalar: T, op: CmpOp, out: &mut Vec<T>) {
+pub fn filter_cmp_values<T: Native>(
+    values: &[T],
+    valid: Option<&[u64]>,
+    scalar: T,
+    op: CmpOp,
+    out: &mut Vec<T>,
+) {
     out.clear();
     out.reserve(values.len() + 1);
     let s = scalar.key();
@@ -57,7 +68,13 @@ pub fn filter_cmp_values<T: Native>(values: &[T], valid: Option<&[u64]>, scalar:
 
 /// Replaces `out` with the indices of the valid values for which `value OP scalar` holds.
 #[kernel(types(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64), cpu(baseline, avx2, avx512, neon), krate = crate)]
-pub fn select_cmp_indices<T: Native>(values: &[T], valid: Option<&[u64]>, scalar: T, op: CmpOp, out: &mut Vec<u32>) {
+pub fn select_cmp_indices<T: Native>(
+    values: &[T],
+    valid: Option<&[u64]>,
+    scalar: T,
+    op: CmpOp,
+    out: &mut Vec<u32>,
+) {
     out.clear();
     let s = scalar.key();
     with_op!(op, |v| v.key(), s => drive(values, valid, |c, _chunk: &[T], w| {
@@ -72,7 +89,12 @@ pub fn select_cmp_indices<T: Native>(values: &[T], valid: Option<&[u64]>, scalar
 
 /// The number of valid values for which `value OP scalar` holds.
 #[kernel(types(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64), cpu(baseline, avx2, avx512, neon), krate = crate)]
-pub fn count_cmp_values<T: Native>(values: &[T], valid: Option<&[u64]>, scalar: T, op: CmpOp) -> usize {
+pub fn count_cmp_values<T: Native>(
+    values: &[T],
+    valid: Option<&[u64]>,
+    scalar: T,
+    op: CmpOp,
+) -> usize {
     let s = scalar.key();
     let mut n = 0usize;
     with_op!(op, |v| v.key(), s => drive(values, valid, |_, _chunk: &[T], w| n += w.count_ones() as usize));
@@ -81,7 +103,12 @@ pub fn count_cmp_values<T: Native>(values: &[T], valid: Option<&[u64]>, scalar: 
 
 /// The exact sum and the count of the valid integers for which `value OP scalar` holds.
 #[kernel(types(i8, i16, i32, i64, u8, u16, u32, u64), cpu(baseline, avx2, avx512, neon), krate = crate)]
-pub fn sum_cmp_int<T: NativeInt>(values: &[T], valid: Option<&[u64]>, scalar: T, op: CmpOp) -> (i128, usize) {
+pub fn sum_cmp_int<T: NativeInt>(
+    values: &[T],
+    valid: Option<&[u64]>,
+    scalar: T,
+    op: CmpOp,
+) -> (i128, usize) {
     let s = scalar.key();
     let (mut total, mut n) = (0i128, 0usize);
     for (b, block) in values.chunks(SUM_BLOCK).enumerate() {
@@ -98,7 +125,12 @@ pub fn sum_cmp_int<T: NativeInt>(values: &[T], valid: Option<&[u64]>, scalar: T,
 
 /// The sum (in `f64`) and the count of the valid floats for which `value OP scalar` holds.
 #[kernel(types(f32, f64), cpu(baseline, avx2, avx512, neon), krate = crate)]
-pub fn sum_cmp_float<T: NativeFloat>(values: &[T], valid: Option<&[u64]>, scalar: T, op: CmpOp) -> (f64, usize) {
+pub fn sum_cmp_float<T: NativeFloat>(
+    values: &[T],
+    valid: Option<&[u64]>,
+    scalar: T,
+    op: CmpOp,
+) -> (f64, usize) {
     let s = scalar.key();
     let mut acc = [0f64; LANES];
     let mut n = 0usize;
@@ -110,7 +142,11 @@ pub fn sum_cmp_float<T: NativeFloat>(values: &[T], valid: Option<&[u64]>, scalar
 }
 
 /// Checks `scalar` is one value of `array`'s type; `None` if it is NULL.
-fn scalar_of<'a, T: Native>(array: &dyn Array, scalar: &'a dyn Array, kernel: &'static str) -> Result<Option<T>> {
+fn scalar_of<'a, T: Native>(
+    array: &dyn Array,
+    scalar: &'a dyn Array,
+    kernel: &'static str,
+) -> Result<Option<T>> {
     if scalar.len() != 1 {
         return Err(KernelError::NotAScalar { len: scalar.len() });
     }
@@ -133,7 +169,11 @@ fn unsupported<V>(kernel: &'static str, array: &dyn Array) -> Result<V> {
 }
 
 /// [`filter_cmp`] for a typed array.
-pub fn filter_cmp_typed<T: KernelType>(array: &PrimitiveArray<T::Arrow>, scalar: T, op: CmpOp) -> PrimitiveArray<T::Arrow> {
+pub fn filter_cmp_typed<T: KernelType>(
+    array: &PrimitiveArray<T::Arrow>,
+    scalar: T,
+    op: CmpOp,
+) -> PrimitiveArray<T::Arrow> {
     let valid = valid_words(array.nulls());
     let mut out = Vec::new();
     filter_cmp_values::<T>(array.values(), valid.as_deref(), scalar, op, &mut out);
@@ -149,7 +189,11 @@ pub fn filter_cmp_typed<T: KernelType>(array: &PrimitiveArray<T::Arrow>, scalar:
 /// # Errors
 /// [`KernelError::NotAScalar`], [`KernelError::TypeMismatch`],
 /// [`KernelError::UnsupportedType`] for a non-primitive type.
-pub fn filter_cmp(array: &dyn Array, scalar: &dyn Array, op: CmpOp) -> Result<arrow::array::ArrayRef> {
+pub fn filter_cmp(
+    array: &dyn Array,
+    scalar: &dyn Array,
+    op: CmpOp,
+) -> Result<arrow::array::ArrayRef> {
     dispatch_native!(array.data_type(), T => {
         let a = primitive::<T>(array, "filter_cmp")?;
         Ok(match scalar_of::<T>(array, scalar, "filter_cmp")? {
@@ -198,7 +242,9 @@ pub fn sum_cmp(array: &dyn Array, scalar: &dyn Array, op: CmpOp) -> Result<Optio
     macro_rules! go {
         ($t:ty, $k:ident, $wrap:expr) => {{
             let a = primitive::<$t>(array, "sum_cmp")?;
-            let Some(s) = scalar_of::<$t>(array, scalar, "sum_cmp")? else { return Ok(None) };
+            let Some(s) = scalar_of::<$t>(array, scalar, "sum_cmp")? else {
+                return Ok(None);
+            };
             let valid = valid_words(a.nulls());
             let (sum, n) = $k::<$t>(a.values(), valid.as_deref(), s, op);
             Ok((n > 0).then(|| $wrap(sum)))

@@ -137,7 +137,10 @@ int_native!(i64, Int64Type, i64, |v| (v >> 32, v & 0xFFFF_FFFF));
 int_native!(u8, UInt8Type, u64, |v| (0, v as i64));
 int_native!(u16, UInt16Type, u64, |v| (0, v as i64));
 int_native!(u32, UInt32Type, u64, |v| (0, v as i64));
-int_native!(u64, UInt64Type, u64, |v| ((v >> 32) as i64, (v & 0xFFFF_FFFF) as i64));
+int_native!(u64, UInt64Type, u64, |v| (
+    (v >> 32) as i64,
+    (v & 0xFFFF_FFFF) as i64
+));
 
 macro_rules! float_native {
     ($t:ty, $arrow:ty, $key:ty, $ukey:ty, $bits:expr) => {
@@ -228,7 +231,10 @@ mod tests {
         }
         for x in v {
             assert_eq!(f64::from_key(x.key()).to_bits(), x.to_bits());
-            assert_eq!(f32::from_key((x as f32).key()).to_bits(), (x as f32).to_bits());
+            assert_eq!(
+                f32::from_key((x as f32).key()).to_bits(),
+                (x as f32).to_bits()
+            );
         }
     }
 

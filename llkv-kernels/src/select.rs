@@ -21,7 +21,12 @@ use crate::{KernelError, KernelType, Native, Result, dispatch_native, kernel, pr
 /// Copies the values of `chunk` (at most 64) whose bit is set in `word` to `dst[n..]`,
 /// returning the new `n`. `dst` must have room for every selected value plus one.
 #[inline(always)]
-pub(crate) fn compact<T: Copy>(chunk: &[T], word: u64, dst: &mut [MaybeUninit<T>], n: usize) -> usize {
+pub(crate) fn compact<T: Copy>(
+    chunk: &[T],
+    word: u64,
+    dst: &mut [MaybeUninit<T>],
+    n: usize,
+) -> usize {
     let word = if chunk.len() < 64 {
         word & ((1u64 << chunk.len()) - 1)
     } else {
@@ -92,7 +97,12 @@ pub fn take_values<T: Native>(values: &[T], indices: &[u32], out: &mut Vec<T>) {
 }
 
 /// The validity of the rows `mask` keeps, or `None` if `nulls` has no NULLs.
-fn filter_nulls(nulls: Option<&NullBuffer>, mask: &[u64], len: usize, kept: usize) -> Option<NullBuffer> {
+fn filter_nulls(
+    nulls: Option<&NullBuffer>,
+    mask: &[u64],
+    len: usize,
+    kept: usize,
+) -> Option<NullBuffer> {
     let valid = valid_words(nulls)?;
     let mut w = BitWriter::with_capacity(kept);
     for (i, (&m, &v)) in mask.iter().zip(valid.iter()).enumerate() {
@@ -104,7 +114,11 @@ fn filter_nulls(nulls: Option<&NullBuffer>, mask: &[u64], len: usize, kept: usiz
 }
 
 /// Keeps the rows of `array` whose bit is set in `mask` (words).
-fn filter_native<T: KernelType>(values: &[T], nulls: Option<&NullBuffer>, mask: &[u64]) -> (Vec<T>, Option<NullBuffer>) {
+fn filter_native<T: KernelType>(
+    values: &[T],
+    nulls: Option<&NullBuffer>,
+    mask: &[u64],
+) -> (Vec<T>, Option<NullBuffer>) {
     let mut out = Vec::new();
     filter_words::<T>(values, mask, &mut out);
     let kept = out.len();
@@ -112,7 +126,10 @@ fn filter_native<T: KernelType>(values: &[T], nulls: Option<&NullBuffer>, mask: 
 }
 
 /// [`filter`] for a typed array.
-pub fn filter_typed<T: KernelType>(array: &PrimitiveArray<T::Arrow>, mask: &BooleanArray) -> Result<PrimitiveArray<T::Arrow>> {
+pub fn filter_typed<T: KernelType>(
+    array: &PrimitiveArray<T::Arrow>,
+    mask: &BooleanArray,
+) -> Result<PrimitiveArray<T::Arrow>> {
     check_len("filter", array.len(), mask.len())?;
     let words = mask_words(mask);
     let (values, nulls) = filter_native::<T>(array.values(), array.nulls(), &words);
@@ -123,7 +140,11 @@ fn check_len(kernel: &'static str, left: usize, right: usize) -> Result<()> {
     if left == right {
         Ok(())
     } else {
-        Err(KernelError::LengthMismatch { kernel, left, right })
+        Err(KernelError::LengthMismatch {
+            kernel,
+            left,
+            right,
+        })
     }
 }
 
@@ -188,13 +209,22 @@ pub fn filter_record_batch(batch: &RecordBatch, mask: &BooleanArray) -> Result<R
         .map(|c| filter_words_any(c.as_ref(), mask, &words))
         .collect::<Result<Vec<_>>>()?;
     let options = RecordBatchOptions::new().with_row_count(Some(rows));
-    Ok(RecordBatch::try_new_with_options(batch.schema(), columns, &options)?)
+    Ok(RecordBatch::try_new_with_options(
+        batch.schema(),
+        columns,
+        &options,
+    )?)
 }
 
 /// Checks every non-NULL index is below `len`.
 fn check_indices(indices: &UInt32Array, len: usize) -> Result<()> {
     let bad = match indices.nulls().filter(|n| n.null_count() > 0) {
-        None => indices.values().iter().copied().max().filter(|&m| m as usize >= len),
+        None => indices
+            .values()
+            .iter()
+            .copied()
+            .max()
+            .filter(|&m| m as usize >= len),
         Some(n) => indices
             .values()
             .iter()
@@ -211,11 +241,18 @@ fn check_indices(indices: &UInt32Array, len: usize) -> Result<()> {
     }
 }
 
-fn take_native<T: KernelType>(values: &[T], nulls: Option<&NullBuffer>, indices: &UInt32Array) -> (Vec<T>, Option<NullBuffer>) {
+fn take_native<T: KernelType>(
+    values: &[T],
+    nulls: Option<&NullBuffer>,
+    indices: &UInt32Array,
+) -> (Vec<T>, Option<NullBuffer>) {
     let mut out = Vec::new();
     take_values::<T>(values, indices.values(), &mut out);
     let idx = indices.values();
-    let nulls = match (indices.nulls().filter(|n| n.null_count() > 0), nulls.filter(|n| n.null_count() > 0)) {
+    let nulls = match (
+        indices.nulls().filter(|n| n.null_count() > 0),
+        nulls.filter(|n| n.null_count() > 0),
+    ) {
         (None, None) => None,
         (inulls, vnulls) => {
             let b = BooleanBuffer::collect_bool(idx.len(), |i| {
@@ -232,7 +269,10 @@ fn take_native<T: KernelType>(values: &[T], nulls: Option<&NullBuffer>, indices:
 }
 
 /// [`take`] for a typed array.
-pub fn take_typed<T: KernelType>(array: &PrimitiveArray<T::Arrow>, indices: &UInt32Array) -> Result<PrimitiveArray<T::Arrow>> {
+pub fn take_typed<T: KernelType>(
+    array: &PrimitiveArray<T::Arrow>,
+    indices: &UInt32Array,
+) -> Result<PrimitiveArray<T::Arrow>> {
     check_indices(indices, array.len())?;
     let (values, nulls) = take_native::<T>(array.values(), array.nulls(), indices);
     Ok(PrimitiveArray::try_new(ScalarBuffer::from(values), nulls)?)

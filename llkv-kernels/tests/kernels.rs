@@ -74,7 +74,12 @@ fn rng() -> StdRng {
 }
 
 /// A random array of `len` values, sliced out of a larger one at a random offset.
-fn array<T: Draw>(r: &mut StdRng, len: usize, null_rate: f64, small: bool) -> PrimitiveArray<T::Arrow> {
+fn array<T: Draw>(
+    r: &mut StdRng,
+    len: usize,
+    null_rate: f64,
+    small: bool,
+) -> PrimitiveArray<T::Arrow> {
     let off = r.random_range(0..70);
     let total = off + len + r.random_range(0..10);
     let a: PrimitiveArray<T::Arrow> = (0..total)
@@ -88,7 +93,12 @@ fn array<T: Draw>(r: &mut StdRng, len: usize, null_rate: f64, small: bool) -> Pr
 
 /// The shapes every test runs: (length, NULL rate, small values).
 fn shapes(r: &mut StdRng) -> Vec<(usize, f64, bool)> {
-    let mut v = vec![(0, 0.0, false), (1, 0.0, true), (64, 0.0, false), (1000, 0.3, true)];
+    let mut v = vec![
+        (0, 0.0, false),
+        (1, 0.0, true),
+        (64, 0.0, false),
+        (1000, 0.3, true),
+    ];
     for _ in 0..6 {
         let len = r.random_range(0..300);
         let null_rate = [0.0, 0.1, 0.5, 1.0][r.random_range(0..4)];
@@ -145,7 +155,9 @@ fn compare_one<T: Draw>() {
             assert_eq!(compare::compare_datum(&a, &b, op).expect("datum"), want);
         }
         // NULL scalar: all NULL.
-        let null = [None::<T>].into_iter().collect::<PrimitiveArray<T::Arrow>>();
+        let null = [None::<T>]
+            .into_iter()
+            .collect::<PrimitiveArray<T::Arrow>>();
         let got = compare::compare_scalar(&a, &null, CmpOp::Eq).expect("null scalar");
         assert_eq!(got.null_count(), len);
     }
@@ -204,20 +216,26 @@ fn filter_take_one<T: Draw>() {
         let m = random_mask(r, len);
         let want = arrow::compute::filter(&a, &m).expect("arrow filter");
         let got = select::filter(&a, &m).expect("filter");
-        assert_eq!(got.as_ref(), want.as_ref(), "{:?} len {len}", T::Arrow::DATA_TYPE);
+        assert_eq!(
+            got.as_ref(),
+            want.as_ref(),
+            "{:?} len {len}",
+            T::Arrow::DATA_TYPE
+        );
         let typed = select::filter_typed::<T>(&a, &m).expect("typed");
         assert_eq!(&typed as &dyn Array, want.as_ref());
 
         let idx: UInt32Array = (0..len * 2)
-            .map(|_| {
-                (len > 0 && !r.random_bool(0.1)).then(|| r.random_range(0..len.max(1) as u32))
-            })
+            .map(|_| (len > 0 && !r.random_bool(0.1)).then(|| r.random_range(0..len.max(1) as u32)))
             .collect();
         let want = arrow::compute::take(&a, &idx, None).expect("arrow take");
         let got = select::take(&a, &idx).expect("take");
         assert_eq!(got.as_ref(), want.as_ref());
         let bad = UInt32Array::from(vec![len as u32]);
-        assert!(matches!(select::take(&a, &bad), Err(KernelError::IndexOutOfBounds { .. })));
+        assert!(matches!(
+            select::take(&a, &bad),
+            Err(KernelError::IndexOutOfBounds { .. })
+        ));
     }
 }
 
@@ -231,7 +249,9 @@ fn filter_and_take_other_types() {
     let r = &mut rng();
     let d: Date32Array = (0..500).map(|i| (i % 7 != 0).then_some(i * 3)).collect();
     let d = d.slice(3, 400);
-    let s: StringArray = (0..400).map(|i| (i % 5 != 0).then(|| format!("s{i}"))).collect();
+    let s: StringArray = (0..400)
+        .map(|i| (i % 5 != 0).then(|| format!("s{i}")))
+        .collect();
     let m = random_mask(r, 400);
     for a in [Arc::new(d) as ArrayRef, Arc::new(s)] {
         assert_eq!(
@@ -241,12 +261,19 @@ fn filter_and_take_other_types() {
         let idx = UInt32Array::from(vec![Some(5), None, Some(399), Some(0)]);
         assert_eq!(
             select::take(&a, &idx).expect("take").as_ref(),
-            arrow::compute::take(&a, &idx, None).expect("arrow").as_ref()
+            arrow::compute::take(&a, &idx, None)
+                .expect("arrow")
+                .as_ref()
         );
     }
     let batch = RecordBatch::try_from_iter([
         ("a", Arc::new(Int32Array::from_iter(0..400)) as ArrayRef),
-        ("b", Arc::new(StringArray::from_iter_values((0..400).map(|i| i.to_string())))),
+        (
+            "b",
+            Arc::new(StringArray::from_iter_values(
+                (0..400).map(|i| i.to_string()),
+            )),
+        ),
     ])
     .expect("batch");
     assert_eq!(
@@ -255,7 +282,11 @@ fn filter_and_take_other_types() {
     );
 }
 
-fn arrow_arith(op: ArithOp, a: &dyn arrow::array::Datum, b: &dyn arrow::array::Datum) -> Result<ArrayRef, ArrowError> {
+fn arrow_arith(
+    op: ArithOp,
+    a: &dyn arrow::array::Datum,
+    b: &dyn arrow::array::Datum,
+) -> Result<ArrayRef, ArrowError> {
     match op {
         ArithOp::Add => numeric::add(a, b),
         ArithOp::Sub => numeric::sub(a, b),
@@ -282,7 +313,12 @@ fn arith_one<T: Draw>() {
             } else {
                 (b.clone(), s_arr.clone())
             };
-            let cases: [(&dyn arrow::array::Datum, &dyn arrow::array::Datum, &dyn arrow::array::Datum, &dyn arrow::array::Datum); 3] = [
+            let cases: [(
+                &dyn arrow::array::Datum,
+                &dyn arrow::array::Datum,
+                &dyn arrow::array::Datum,
+                &dyn arrow::array::Datum,
+            ); 3] = [
                 (&a, &b, &a, &b_ref),
                 (&a, &Scalar::new(&s_arr), &a, &Scalar::new(&s_ref)),
                 (&Scalar::new(&s_arr), &a, &Scalar::new(&s_arr), &a),
@@ -292,24 +328,48 @@ fn arith_one<T: Draw>() {
                     // Zeros in the divisor array: compare against a nulled copy.
                     let a_ref = null_zeros::<T>(&a);
                     let want = arrow_arith(op, &Scalar::new(&s_arr), &a_ref);
-                    check_arith::<T>(op, arith::arith_datum(l, rr, op, ArithOptions::default()), want, len);
+                    check_arith::<T>(
+                        op,
+                        arith::arith_datum(l, rr, op, ArithOptions::default()),
+                        want,
+                        len,
+                    );
                     continue;
                 }
                 let want = arrow_arith(op, wl, wr);
                 let got = arith::arith_datum(l, rr, op, ArithOptions::default());
                 check_arith::<T>(op, got, want, len);
                 // Promotion: the float result of every row.
-                let got = arith::arith_datum(l, rr, op, ArithOptions { overflow: OverflowPolicy::PromoteToFloat, ..Default::default() })
-                    .expect("promote never fails");
+                let got = arith::arith_datum(
+                    l,
+                    rr,
+                    op,
+                    ArithOptions {
+                        overflow: OverflowPolicy::PromoteToFloat,
+                        ..Default::default()
+                    },
+                )
+                .expect("promote never fails");
                 if got.data_type() == &arrow::datatypes::DataType::Float64 && !T::IS_FLOAT {
                     let (la, _) = l.get();
                     let (ra, _) = rr.get();
                     let g = got.as_primitive::<Float64Type>();
                     for i in 0..g.len() {
                         if g.is_valid(i) {
-                            let x = la.as_primitive::<T::Arrow>().value(if la.len() == 1 { 0 } else { i });
-                            let y = ra.as_primitive::<T::Arrow>().value(if ra.len() == 1 { 0 } else { i });
-                            assert_eq!(g.value(i), op.apply_f64(x.to_f64_exact(), y.to_f64_exact()));
+                            let x = la.as_primitive::<T::Arrow>().value(if la.len() == 1 {
+                                0
+                            } else {
+                                i
+                            });
+                            let y = ra.as_primitive::<T::Arrow>().value(if ra.len() == 1 {
+                                0
+                            } else {
+                                i
+                            });
+                            assert_eq!(
+                                g.value(i),
+                                op.apply_f64(x.to_f64_exact(), y.to_f64_exact())
+                            );
                         }
                     }
                 }
@@ -318,14 +378,24 @@ fn arith_one<T: Draw>() {
     }
 }
 
-fn check_arith<T: Draw>(op: ArithOp, got: llkv_kernels::Result<ArrayRef>, want: Result<ArrayRef, ArrowError>, len: usize) {
+fn check_arith<T: Draw>(
+    op: ArithOp,
+    got: llkv_kernels::Result<ArrayRef>,
+    want: Result<ArrayRef, ArrowError>,
+    len: usize,
+) {
     match (got, want) {
         (Ok(g), Ok(w)) => {
             if T::IS_FLOAT && op == ArithOp::Div {
                 // Same values; arrow has no NULL for x/0.0 (we compared on nulled zeros).
                 assert_eq!(g.len(), w.len());
             }
-            assert_eq!(g.as_ref(), w.as_ref(), "{:?} {op:?} len {len}", T::Arrow::DATA_TYPE);
+            assert_eq!(
+                g.as_ref(),
+                w.as_ref(),
+                "{:?} {op:?} len {len}",
+                T::Arrow::DATA_TYPE
+            );
         }
         (Err(KernelError::Overflow { .. }), Err(ArrowError::ArithmeticOverflow(_))) => {}
         (g, w) => panic!("{:?} {op:?}: llkv {g:?} arrow {w:?}", T::Arrow::DATA_TYPE),
@@ -342,39 +412,90 @@ fn arithmetic_sql_rules() {
     let a = arrow::array::Int64Array::from(vec![Some(i64::MAX), Some(1), None]);
     let b = arrow::array::Int64Array::from(vec![Some(1), Some(0), Some(5)]);
     let err = arith::arith(&a, &b, ArithOp::Add, ArithOptions::default());
-    assert!(matches!(err, Err(KernelError::Overflow { op: "+" })), "{err:?}");
-    let p = arith::arith(&a, &b, ArithOp::Add, ArithOptions::new(llkv_traits::IntegerOverflow::PromoteToFloat, llkv_traits::DivisionByZero::Null))
-        .expect("promote");
+    assert!(
+        matches!(err, Err(KernelError::Overflow { op: "+" })),
+        "{err:?}"
+    );
+    let p = arith::arith(
+        &a,
+        &b,
+        ArithOp::Add,
+        ArithOptions::new(
+            llkv_traits::IntegerOverflow::PromoteToFloat,
+            llkv_traits::DivisionByZero::Null,
+        ),
+    )
+    .expect("promote");
     let p = p.as_primitive::<Float64Type>();
     assert_eq!(p.value(0), i64::MAX as f64 + 1.0);
     assert!(p.is_null(2));
     // Overflow under a NULL does not count.
     let c = arrow::array::Int64Array::from(vec![Some(1), None]);
     let d = arrow::array::Int64Array::from(vec![Some(1), Some(i64::MAX)]);
-    let mut cd = arrow::array::Int64Array::from(vec![Some(1), Some(i64::MAX)]).into_data().into_builder();
+    let mut cd = arrow::array::Int64Array::from(vec![Some(1), Some(i64::MAX)])
+        .into_data()
+        .into_builder();
     cd = cd.nulls(c.nulls().cloned());
     let c2 = arrow::array::Int64Array::from(cd.build().expect("data"));
     assert!(arith::arith(&c2, &d, ArithOp::Add, ArithOptions::default()).is_ok());
     // Division by zero: NULL, or an error.
     let q = arith::arith(&a, &b, ArithOp::Div, ArithOptions::default()).expect("div");
-    assert_eq!(q.as_primitive::<Int64Type>().iter().collect::<Vec<_>>(), [Some(i64::MAX), None, None]);
-    let e = arith::arith(&a, &b, ArithOp::Div, ArithOptions { div_by_zero: DivZeroPolicy::Error, ..Default::default() });
+    assert_eq!(
+        q.as_primitive::<Int64Type>().iter().collect::<Vec<_>>(),
+        [Some(i64::MAX), None, None]
+    );
+    let e = arith::arith(
+        &a,
+        &b,
+        ArithOp::Div,
+        ArithOptions {
+            div_by_zero: DivZeroPolicy::Error,
+            ..Default::default()
+        },
+    );
     assert!(matches!(e, Err(KernelError::DivisionByZero)));
     // MIN / -1 overflows.
     let m = arrow::array::Int32Array::from(vec![i32::MIN]);
     let n1 = arrow::array::Int32Array::from(vec![-1]);
-    assert!(matches!(arith::arith(&m, &n1, ArithOp::Div, ArithOptions::default()), Err(KernelError::Overflow { op: "/" })));
-    let f = arith::arith(&m, &n1, ArithOp::Div, ArithOptions { overflow: OverflowPolicy::PromoteToFloat, ..Default::default() }).expect("promote");
+    assert!(matches!(
+        arith::arith(&m, &n1, ArithOp::Div, ArithOptions::default()),
+        Err(KernelError::Overflow { op: "/" })
+    ));
+    let f = arith::arith(
+        &m,
+        &n1,
+        ArithOp::Div,
+        ArithOptions {
+            overflow: OverflowPolicy::PromoteToFloat,
+            ..Default::default()
+        },
+    )
+    .expect("promote");
     assert_eq!(f.as_primitive::<Float64Type>().value(0), 2147483648.0);
     // Truncation toward zero.
-    let t = arith::arith(&Int32Array::from(vec![-7]), &Int32Array::from(vec![2]), ArithOp::Div, ArithOptions::default()).expect("div");
+    let t = arith::arith(
+        &Int32Array::from(vec![-7]),
+        &Int32Array::from(vec![2]),
+        ArithOp::Div,
+        ArithOptions::default(),
+    )
+    .expect("div");
     assert_eq!(t.as_primitive::<Int32Type>().value(0), -3);
     // Float division by zero is NULL too.
-    let z = arith::arith(&Float64Array::from(vec![1.0]), &Float64Array::from(vec![0.0]), ArithOp::Div, ArithOptions::default()).expect("div");
+    let z = arith::arith(
+        &Float64Array::from(vec![1.0]),
+        &Float64Array::from(vec![0.0]),
+        ArithOp::Div,
+        ArithOptions::default(),
+    )
+    .expect("div");
     assert!(z.is_null(0));
     // Unsupported types say so.
     let s = StringArray::from(vec!["a"]);
-    assert!(matches!(arith::arith(&s, &s, ArithOp::Add, ArithOptions::default()), Err(KernelError::UnsupportedType { .. })));
+    assert!(matches!(
+        arith::arith(&s, &s, ArithOp::Add, ArithOptions::default()),
+        Err(KernelError::UnsupportedType { .. })
+    ));
 }
 
 fn reference_sum<T: Draw>(a: &PrimitiveArray<T::Arrow>) -> Option<SumValue> {
@@ -382,7 +503,9 @@ fn reference_sum<T: Draw>(a: &PrimitiveArray<T::Arrow>) -> Option<SumValue> {
     if valid.is_empty() {
         None
     } else if T::IS_FLOAT {
-        Some(SumValue::Float(valid.iter().map(|v| v.to_f64_exact()).sum()))
+        Some(SumValue::Float(
+            valid.iter().map(|v| v.to_f64_exact()).sum(),
+        ))
     } else {
         Some(SumValue::Int(valid.iter().map(|v| v.to_i128()).sum()))
     }
@@ -401,9 +524,16 @@ fn aggregate_one<T: Draw>() {
                 assert!(close(g, w), "{g} vs {w}");
                 if let Some(arrow_sum) = T::arrow_sum(&a) {
                     // Arrow adds f32 in f32; we add in f64.
-                    let tol = if std::mem::size_of::<T>() == 4 { 1e-4 } else { 1e-9 };
+                    let tol = if std::mem::size_of::<T>() == 4 {
+                        1e-4
+                    } else {
+                        1e-9
+                    };
                     let ok = (g - arrow_sum).abs() <= tol * g.abs().max(arrow_sum.abs()).max(1.0);
-                    assert!(ok || g.is_infinite() || g.is_nan(), "{g} vs arrow {arrow_sum:?}");
+                    assert!(
+                        ok || g.is_infinite() || g.is_nan(),
+                        "{g} vs arrow {arrow_sum:?}"
+                    );
                 }
             }
             (g, w) => {
@@ -415,8 +545,17 @@ fn aggregate_one<T: Draw>() {
         }
         let (mn, mx) = (aggregate::min_typed::<T>(&a), aggregate::max_typed::<T>(&a));
         let (amn, amx) = (arrow::compute::min(&a), arrow::compute::max(&a));
-        assert_eq!(mn.map(|v| v.to_f64_exact()), amn.map(|v| v.to_f64_exact()), "min {:?}", T::Arrow::DATA_TYPE);
-        assert_eq!(mx.map(|v| v.to_f64_exact()), amx.map(|v| v.to_f64_exact()), "max");
+        assert_eq!(
+            mn.map(|v| v.to_f64_exact()),
+            amn.map(|v| v.to_f64_exact()),
+            "min {:?}",
+            T::Arrow::DATA_TYPE
+        );
+        assert_eq!(
+            mx.map(|v| v.to_f64_exact()),
+            amx.map(|v| v.to_f64_exact()),
+            "max"
+        );
         let dm = aggregate::min(&a).expect("min");
         assert_eq!(dm.len(), 1);
         assert_eq!(dm.is_null(0), mn.is_none());
@@ -433,9 +572,15 @@ fn aggregates_match_reference() {
 #[test]
 fn integer_sums_are_exact() {
     let a = arrow::array::Int64Array::from(vec![i64::MAX; 10]);
-    assert_eq!(aggregate::sum(&a).expect("sum"), Some(SumValue::Int(i64::MAX as i128 * 10)));
+    assert_eq!(
+        aggregate::sum(&a).expect("sum"),
+        Some(SumValue::Int(i64::MAX as i128 * 10))
+    );
     let u = arrow::array::UInt64Array::from(vec![u64::MAX; 3]);
-    assert_eq!(aggregate::sum(&u).expect("sum"), Some(SumValue::Int(u64::MAX as i128 * 3)));
+    assert_eq!(
+        aggregate::sum(&u).expect("sum"),
+        Some(SumValue::Int(u64::MAX as i128 * 3))
+    );
     let n = arrow::array::Int64Array::from(vec![None::<i64>; 3]);
     assert_eq!(aggregate::sum(&n).expect("sum"), None);
 }
@@ -451,15 +596,28 @@ fn fused_one<T: Draw>() {
             let want = arrow::compute::filter(&a, &mask).expect("filter");
             let got = fused::filter_cmp(&a, &s_arr, op).expect("filter_cmp");
             assert_eq!(got.len(), want.len());
-            assert_eq!(got.as_primitive::<T::Arrow>().values(), want.as_primitive::<T::Arrow>().values());
-            assert_eq!(fused::count_cmp(&a, &s_arr, op).expect("count"), mask.true_count());
+            assert_eq!(
+                got.as_primitive::<T::Arrow>().values(),
+                want.as_primitive::<T::Arrow>().values()
+            );
+            assert_eq!(
+                fused::count_cmp(&a, &s_arr, op).expect("count"),
+                mask.true_count()
+            );
             let idx = fused::select_cmp(&a, &s_arr, op).expect("select");
-            let want_idx: Vec<u32> = mask.iter().enumerate().filter(|(_, m)| *m == Some(true)).map(|(i, _)| i as u32).collect();
+            let want_idx: Vec<u32> = mask
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| *m == Some(true))
+                .map(|(i, _)| i as u32)
+                .collect();
             assert_eq!(idx.values().as_ref(), want_idx.as_slice());
             let sum = fused::sum_cmp(&a, &s_arr, op).expect("sum_cmp");
             let want_sum = reference_sum::<T>(want.as_primitive::<T::Arrow>());
             match (sum, want_sum) {
-                (Some(SumValue::Float(g)), Some(SumValue::Float(w))) => assert!(close(g, w), "{g} {w}"),
+                (Some(SumValue::Float(g)), Some(SumValue::Float(w))) => {
+                    assert!(close(g, w), "{g} {w}")
+                }
                 (g, w) => assert_eq!(g, w),
             }
         }
@@ -478,12 +636,19 @@ fn hash_one<T: Draw>() {
         let h = hash::hash_columns(&[Arc::new(a.clone()) as ArrayRef]).expect("hash");
         assert_eq!(h.len(), len);
         for i in 0..len {
-            let bits = if a.is_null(i) { hash::NULL_BITS } else { a.value(i).hash_bits() };
+            let bits = if a.is_null(i) {
+                hash::NULL_BITS
+            } else {
+                a.value(i).hash_bits()
+            };
             assert_eq!(h[i], hash::combine(hash::SEED, bits));
         }
         // Equal values (and NULLs) hash equal wherever they sit.
         let copy: PrimitiveArray<T::Arrow> = a.iter().collect();
-        assert_eq!(hash::hash_columns(&[Arc::new(copy) as ArrayRef]).expect("hash"), h);
+        assert_eq!(
+            hash::hash_columns(&[Arc::new(copy) as ArrayRef]).expect("hash"),
+            h
+        );
     }
 }
 
@@ -492,23 +657,48 @@ fn hashes_are_consistent() {
     for_all_types!(hash_one);
     // Integers of any width and floats of either width agree on equal values.
     let i8s: ArrayRef = Arc::new(arrow::array::Int8Array::from(vec![Some(-1), None, Some(3)]));
-    let i64s: ArrayRef = Arc::new(arrow::array::Int64Array::from(vec![Some(-1), None, Some(3)]));
-    assert_eq!(hash::hash_columns(&[i8s]).expect("h"), hash::hash_columns(&[i64s.clone()]).expect("h"));
-    let f32s: ArrayRef = Arc::new(arrow::array::Float32Array::from(vec![-0.0f32, 1.5, f32::NAN]));
+    let i64s: ArrayRef = Arc::new(arrow::array::Int64Array::from(vec![
+        Some(-1),
+        None,
+        Some(3),
+    ]));
+    assert_eq!(
+        hash::hash_columns(&[i8s]).expect("h"),
+        hash::hash_columns(&[i64s.clone()]).expect("h")
+    );
+    let f32s: ArrayRef = Arc::new(arrow::array::Float32Array::from(vec![
+        -0.0f32,
+        1.5,
+        f32::NAN,
+    ]));
     let f64s: ArrayRef = Arc::new(Float64Array::from(vec![0.0, 1.5, -f64::NAN]));
-    assert_eq!(hash::hash_columns(&[f32s]).expect("h"), hash::hash_columns(&[f64s]).expect("h"));
+    assert_eq!(
+        hash::hash_columns(&[f32s]).expect("h"),
+        hash::hash_columns(&[f64s]).expect("h")
+    );
     // Several columns: the row hash combines them in order; text works.
     let s: ArrayRef = Arc::new(StringArray::from(vec![Some("a"), Some("b"), None]));
     let both = hash::hash_columns(&[i64s.clone(), s.clone()]).expect("h");
     let swapped = hash::hash_columns(&[s.clone(), i64s]).expect("h");
     assert_ne!(both, swapped);
-    let sliced: ArrayRef = Arc::new(StringArray::from(vec![Some("x"), Some("a"), Some("b"), None]).slice(1, 3));
-    assert_eq!(hash::hash_columns(&[sliced]).expect("h"), hash::hash_columns(&[s]).expect("h"));
+    let sliced: ArrayRef =
+        Arc::new(StringArray::from(vec![Some("x"), Some("a"), Some("b"), None]).slice(1, 3));
+    assert_eq!(
+        hash::hash_columns(&[sliced]).expect("h"),
+        hash::hash_columns(&[s]).expect("h")
+    );
     let bad: ArrayRef = Arc::new(arrow::array::ListArray::new_null(
-        Arc::new(arrow::datatypes::Field::new("x", arrow::datatypes::DataType::Int32, true)),
+        Arc::new(arrow::datatypes::Field::new(
+            "x",
+            arrow::datatypes::DataType::Int32,
+            true,
+        )),
         3,
     ));
-    assert!(matches!(hash::hash_columns(&[bad]), Err(KernelError::UnsupportedType { .. })));
+    assert!(matches!(
+        hash::hash_columns(&[bad]),
+        Err(KernelError::UnsupportedType { .. })
+    ));
 }
 
 /// Every CPU level computes the same result as the baseline copy.
@@ -524,7 +714,9 @@ fn levels_one<T: Draw>() {
         let a = array::<T>(r, len, nr, small);
         let b = array::<T>(r, len, nr, small);
         let (av, bv) = (a.values().as_ref(), b.values().as_ref());
-        let valid = a.nulls().map(|n| llkv_kernels::bitmap::words(n.inner()).into_owned());
+        let valid = a
+            .nulls()
+            .map(|n| llkv_kernels::bitmap::words(n.inner()).into_owned());
         let valid = valid.as_deref();
         let s = T::draw(r, small);
         let words = len.div_ceil(64);
@@ -537,14 +729,27 @@ fn levels_one<T: Draw>() {
             filter_words::call_at::<T>(level, av, &w1, &mut f);
             let mut ar = Vec::new();
             let of = arith_arrays::call_at::<T>(level, av, bv, ArithOp::Mul, &mut ar);
-            let mm = (min_max::call_at::<T>(level, av, valid, false), min_max::call_at::<T>(level, av, valid, true));
+            let mm = (
+                min_max::call_at::<T>(level, av, valid, false),
+                min_max::call_at::<T>(level, av, valid, true),
+            );
             let mut fc = Vec::new();
             filter_cmp_values::call_at::<T>(level, av, valid, s, CmpOp::Gt, &mut fc);
             let cc = count_cmp_values::call_at::<T>(level, av, valid, s, CmpOp::Eq);
             let mut h = vec![hash::SEED; len];
             hash_values::call_at::<T>(level, av, valid, &mut h);
             let bits = |v: &[T]| v.iter().map(|x| x.hash_bits()).collect::<Vec<_>>();
-            (w1, w2, bits(&f), bits(&ar), of, (mm.0.hash_bits(), mm.1.hash_bits()), bits(&fc), cc, h)
+            (
+                w1,
+                w2,
+                bits(&f),
+                bits(&ar),
+                of,
+                (mm.0.hash_bits(), mm.1.hash_bits()),
+                bits(&fc),
+                cc,
+                h,
+            )
         };
         let base = run(CpuLevel::Baseline);
         for level in CpuLevel::ALL {
@@ -561,8 +766,12 @@ fn every_cpu_level_matches_baseline() {
     let r = &mut rng();
     let a = array::<i64>(r, 3000, 0.1, false);
     let f = array::<f64>(r, 3000, 0.1, false);
-    let va = a.nulls().map(|n| llkv_kernels::bitmap::words(n.inner()).into_owned());
-    let vf = f.nulls().map(|n| llkv_kernels::bitmap::words(n.inner()).into_owned());
+    let va = a
+        .nulls()
+        .map(|n| llkv_kernels::bitmap::words(n.inner()).into_owned());
+    let vf = f
+        .nulls()
+        .map(|n| llkv_kernels::bitmap::words(n.inner()).into_owned());
     for level in CpuLevel::ALL {
         assert_eq!(
             aggregate::sum_int::call_at::<i64>(level, a.values(), va.as_deref()),
@@ -570,7 +779,8 @@ fn every_cpu_level_matches_baseline() {
         );
         assert_eq!(
             aggregate::sum_float::call_at::<f64>(level, f.values(), vf.as_deref()).to_bits(),
-            aggregate::sum_float::call_at::<f64>(CpuLevel::Baseline, f.values(), vf.as_deref()).to_bits()
+            aggregate::sum_float::call_at::<f64>(CpuLevel::Baseline, f.values(), vf.as_deref())
+                .to_bits()
         );
     }
 }
@@ -580,17 +790,29 @@ fn generated_dispatch_and_metadata() {
     // `nonzero_words` has only slice parameters of T... but also `&mut [u64]`; the
     // kernels with a `&[T]`-only signature get a `dispatch` over `&dyn Array`.
     let a = Int32Array::from(vec![3, 1, 2]);
-    assert_eq!(
-        aggregate::sum_int::dispatch(&a, None).expect("dispatch"),
-        6
-    );
+    assert_eq!(aggregate::sum_int::dispatch(&a, None).expect("dispatch"), 6);
     let s = StringArray::from(vec!["x"]);
     assert!(matches!(
         aggregate::sum_int::dispatch(&s, None),
-        Err(KernelError::UnsupportedType { kernel: "sum_int", .. })
+        Err(KernelError::UnsupportedType {
+            kernel: "sum_int",
+            ..
+        })
     ));
-    assert!(aggregate::sum_float::supports(&arrow::datatypes::DataType::Float32));
-    assert!(!aggregate::sum_float::supports(&arrow::datatypes::DataType::Int32));
+    assert!(aggregate::sum_float::supports(
+        &arrow::datatypes::DataType::Float32
+    ));
+    assert!(!aggregate::sum_float::supports(
+        &arrow::datatypes::DataType::Int32
+    ));
     assert_eq!(compare::cmp_scalar::TYPES.len(), 10);
-    let _ = (Int8Type::DATA_TYPE, Int16Type::DATA_TYPE, UInt8Type::DATA_TYPE, UInt16Type::DATA_TYPE, UInt32Type::DATA_TYPE, UInt64Type::DATA_TYPE, Float32Type::DATA_TYPE);
+    let _ = (
+        Int8Type::DATA_TYPE,
+        Int16Type::DATA_TYPE,
+        UInt8Type::DATA_TYPE,
+        UInt16Type::DATA_TYPE,
+        UInt32Type::DATA_TYPE,
+        UInt64Type::DATA_TYPE,
+        Float32Type::DATA_TYPE,
+    );
 }

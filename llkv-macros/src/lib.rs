@@ -73,9 +73,9 @@ impl Level {
         match self {
             Level::Baseline => None,
             Level::Avx2 => Some("avx,avx2,fma,bmi1,bmi2,lzcnt,popcnt,f16c"),
-            Level::Avx512 => Some(
-                "avx,avx2,fma,bmi1,bmi2,lzcnt,popcnt,f16c,avx512f,avx512bw,avx512vl,avx512dq",
-            ),
+            Level::Avx512 => {
+                Some("avx,avx2,fma,bmi1,bmi2,lzcnt,popcnt,f16c,avx512f,avx512bw,avx512vl,avx512dq")
+            }
             Level::Neon => Some("neon"),
         }
     }
@@ -119,9 +119,11 @@ fn parse_args(attr: TokenStream2) -> syn::Result<Args> {
         if meta.path.is_ident("types") {
             let mut list = Vec::new();
             meta.parse_nested_meta(|m| {
-                let ident = m.path.get_ident().cloned().ok_or_else(|| {
-                    m.error("expected a primitive type name such as `i32`")
-                })?;
+                let ident = m
+                    .path
+                    .get_ident()
+                    .cloned()
+                    .ok_or_else(|| m.error("expected a primitive type name such as `i32`"))?;
                 let name = ident.to_string();
                 let Some((_, arrow, dt)) = TYPES.iter().find(|(n, _, _)| *n == name) else {
                     let names: Vec<&str> = TYPES.iter().map(|t| t.0).collect();
@@ -134,7 +136,10 @@ fn parse_args(attr: TokenStream2) -> syn::Result<Args> {
                         ),
                     ));
                 };
-                if list.iter().any(|(i, _, _): &(Ident, Ident, Ident)| *i == ident) {
+                if list
+                    .iter()
+                    .any(|(i, _, _): &(Ident, Ident, Ident)| *i == ident)
+                {
                     return Err(syn::Error::new(
                         ident.span(),
                         format!("type `{name}` is listed twice"),
@@ -187,9 +192,7 @@ fn parse_args(attr: TokenStream2) -> syn::Result<Args> {
             krate = Some(meta.value()?.parse()?);
             Ok(())
         } else {
-            Err(meta.error(
-                "unknown argument: expected `types(...)`, `cpu(...)` or `krate = path`",
-            ))
+            Err(meta.error("unknown argument: expected `types(...)`, `cpu(...)` or `krate = path`"))
         }
     });
     syn::parse::Parser::parse2(parser, attr)?;
@@ -331,7 +334,10 @@ fn expand(attr: TokenStream2, item: ItemFn) -> syn::Result<TokenStream2> {
         ));
     }
     if let Some(abi) = &sig.abi {
-        return Err(syn::Error::new(abi.span(), "a kernel cannot have an `extern` ABI"));
+        return Err(syn::Error::new(
+            abi.span(),
+            "a kernel cannot have an `extern` ABI",
+        ));
     }
     if let Some(v) = &sig.variadic {
         return Err(syn::Error::new(v.span(), "a kernel cannot be variadic"));
@@ -650,14 +656,12 @@ fn expand(attr: TokenStream2, item: ItemFn) -> syn::Result<TokenStream2> {
         "Stamped-out versions of [`{name}`](super::{name}): types {type_list}; cpu levels \
          {level_list}."
     );
-    let trait_doc = format!(
-        "The element types [`{name}`](super::{name}) was stamped out for ({type_list})."
-    );
+    let trait_doc =
+        format!("The element types [`{name}`](super::{name}) was stamped out for ({type_list}).");
     let unimpl_msg = format!("kernel `{name}` was not stamped out for `{{Self}}`");
     let unimpl_label = format!("`{name}` has no version for `{{Self}}`");
-    let unimpl_note = format!(
-        "`{name}` was stamped out for {type_list}: add the type to its `types(...)`"
-    );
+    let unimpl_note =
+        format!("`{name}` was stamped out for {type_list}: add the type to its `types(...)`");
     let call_at_doc = format!(
         "Runs [`{name}`](super::{name}) at `level`, lowered to the best level this CPU \
          supports and this kernel was stamped for."

@@ -490,3 +490,96 @@ fn types_round_trip() {
         table(&[&["2024-02-29"]])
     );
 }
+
+#[test]
+fn savepoints() {
+    let mut s = session();
+    exec(&mut s, "CREATE TABLE t (a INTEGER)");
+    exec(
+        &mut s,
+        "BEGIN; INSERT INTO t VALUES (1); SAVEPOINT one; INSERT INTO t VALUES (2)",
+    );
+    exec(
+        &mut s,
+        "SAVEPOINT two; INSERT INTO t VALUES (3); ROLLBACK TO one",
+    );
+    assert_eq!(query(&mut s, "SELECT a FROM t"), table(&[&["1"]]));
+    exec(&mut s, "INSERT INTO t VALUES (4); RELEASE one; COMMIT");
+    assert_eq!(
+        query(&mut s, "SELECT a FROM t ORDER BY a"),
+        table(&[&["1"], &["4"]])
+    );
+    assert!(
+        s.execute("RELEASE nope")
+            .unwrap_err()
+            .to_string()
+            .contains("no such savepoint: nope")
+    );
+    // A SAVEPOINT outside a transaction opens one; its RELEASE commits it.
+    exec(&mut s, "SAVEPOINT outer_sp; INSERT INTO t VALUES (5)");
+    assert!(s.in_transaction());
+    exec(&mut s, "RELEASE outer_sp");
+    assert!(!s.in_transaction());
+    assert_eq!(query(&mut s, "SELECT count(*) FROM t"), table(&[&["3"]]));
+}
+
+#[test]
+fn distinct_aggregates_take_one_argument() {
+    let mut s = session();
+    exec(&mut s, "CREATE TABLE t (a TEXT)");
+    assert!(s.execute("SELECT count(DISTINCT *) FROM t").is_err());
+    assert!(
+        s.execute("SELECT group_concat(DISTINCT a, ':') FROM t")
+            .is_err()
+    );
+}
+
+#[test]
+fn indexes_answer_lookups_and_enforce_uniqueness() {
+    let mut s = session();
+    exec(&mut s, "CREATE TABLE t (a INTEGER, b TEXT)");
+    exec(
+        &mut s,
+        "INSERT INTO t VALUES (3, 'c'), (1, 'a'), (2, 'b'), (NULL, 'n'), (2, 'bb')",
+    );
+    exec(&mut s, "CREATE INDEX t_a ON t (a)");
+    assert_eq!(
+        query(&mut s, "SELECT b FROM t WHERE a = 2"),
+        table(&[&["b"], &["bb"]])
+    );
+    assert_eq!(
+        query(&mut s, "SELECT b FROM t WHERE a > 1"),
+        table(&[&["c"], &["b"], &["bb"]])
+    );
+    assert_eq!(
+        query(&mut s, "SELECT b FROM t WHERE a <= 1"),
+        table(&[&["a"]])
+    );
+    assert_eq!(
+        query(&mut s, "SELECT b FROM t WHERE a IN (3, NULL, 1)"),
+        table(&[&["c"], &["a"]])
+    );
+    exec(&mut s, "DELETE FROM t WHERE a = 2 AND b = 'b'");
+    assert_eq!(
+        query(&mut s, "SELECT b FROM t WHERE a = 2"),
+        table(&[&["bb"]])
+    );
+    assert!(s.execute("CREATE UNIQUE INDEX t_b ON t (b)").is_ok());
+    let e = s.execute("INSERT INTO t VALUES (9, 'a')").unwrap_err();
+    assert!(
+        e.to_string().contains("UNIQUE constraint failed: t.b"),
+        "{e}"
+    );
+    assert!(s.execute("CREATE UNIQUE INDEX t_a2 ON t (a)").is_ok());
+    assert!(s.execute("INSERT INTO t VALUES (2, 'x')").is_err());
+    exec(&mut s, "DROP INDEX t_a2");
+    exec(&mut s, "INSERT INTO t VALUES (2, 'x')");
+    let e = s.execute("CREATE UNIQUE INDEX t_a3 ON t (a)").unwrap_err();
+    assert!(e.to_string().contains("UNIQUE constraint failed"), "{e}");
+    exec(&mut s, "DROP INDEX t_a");
+    assert!(s.execute("DROP INDEX t_a").is_err());
+    exec(&mut s, "DROP INDEX IF EXISTS t_a");
+    exec(&mut s, "DROP TABLE t");
+    exec(&mut s, "CREATE TABLE t (a INTEGER)");
+    exec(&mut s, "CREATE INDEX t_b ON t (a)");
+}

@@ -598,7 +598,9 @@ impl Binder<'_> {
                 _ => whens.push((w, r)),
             }
         }
-        let else_b = else_result.map(|e| self.bind_expr(e, scope, agg)).transpose()?;
+        let else_b = else_result
+            .map(|e| self.bind_expr(e, scope, agg))
+            .transpose()?;
         if whens.is_empty() {
             return Ok(else_b.unwrap_or((Expr::Literal(ScalarValue::Null), DataType::Null)));
         }
@@ -689,6 +691,11 @@ impl Binder<'_> {
             .aggregate(&name)
             .ok_or_else(|| Error::Function(format!("no such function: {name}")))?;
         let (args, distinct, star) = self.function_args(f)?;
+        if distinct && (star || args.len() != 1) {
+            return Err(Error::Function(format!(
+                "DISTINCT aggregates must have exactly one argument: {name}()"
+            )));
+        }
         let mut bound = Vec::new();
         let mut types = Vec::new();
         if star {

@@ -236,7 +236,10 @@ fn bind_table_factor(b: &mut Binder<'_>, t: &TableFactor) -> Result<Relation> {
                     let schema = meta.schema();
                     let scope = Scope::of_schema(&schema, Some(&qualifier));
                     let projection = (0..meta.columns.len()).collect();
-                    let mut indexed: Vec<usize> = meta.unique_keys().filter_map(|k| k.first().copied()).collect();
+                    let mut indexed: Vec<usize> = meta
+                        .unique_keys()
+                        .filter_map(|k| k.first().copied())
+                        .collect();
                     for index in b.catalog.indexes(meta.id)? {
                         indexed.extend(index.primary_key.first().copied());
                     }

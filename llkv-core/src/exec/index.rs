@@ -66,7 +66,10 @@ pub fn lookup(
 
 /// If `f` compares an indexed column with non-NULL constants: the column and one
 /// (operator, constant) per range to read.
-fn match_filter(f: &Expr, indexed: &[usize]) -> Option<(usize, Vec<(BinaryOp, arrow::array::ArrayRef)>)> {
+fn match_filter(
+    f: &Expr,
+    indexed: &[usize],
+) -> Option<(usize, Vec<(BinaryOp, arrow::array::ArrayRef)>)> {
     match f {
         Expr::Binary(op, l, r) if op.is_comparison() && *op != BinaryOp::NotEq => {
             let (c, v, op) = match (l.as_ref(), r.as_ref()) {
@@ -81,7 +84,9 @@ fn match_filter(f: &Expr, indexed: &[usize]) -> Option<(usize, Vec<(BinaryOp, ar
             list,
             negated: false,
         } => {
-            let Expr::Column(c) = expr.as_ref() else { return None };
+            let Expr::Column(c) = expr.as_ref() else {
+                return None;
+            };
             if !indexed.contains(c) {
                 return None;
             }

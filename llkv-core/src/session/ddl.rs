@@ -1,6 +1,8 @@
 //! `CREATE TABLE`, `CREATE VIEW`, `DROP TABLE`, `DROP VIEW`.
 
-use sqlparser::ast::{ColumnOption, CreateIndex, CreateTable, ObjectType, Statement, TableConstraint};
+use sqlparser::ast::{
+    ColumnOption, CreateIndex, CreateTable, ObjectType, Statement, TableConstraint,
+};
 
 use super::{Session, StatementResult};
 use crate::binder::{Binder, object_name};
@@ -321,9 +323,15 @@ fn kind_name(kind: ObjectKind) -> &'static str {
     }
 }
 
-pub(super) fn create_index(s: &Session, t: &mut Transaction, ci: &CreateIndex) -> Result<StatementResult> {
+pub(super) fn create_index(
+    s: &Session,
+    t: &mut Transaction,
+    ci: &CreateIndex,
+) -> Result<StatementResult> {
     if ci.predicate.is_some() || !ci.include.is_empty() || ci.using.is_some() {
-        return Err(Error::Unsupported("partial, covering or typed indexes".into()));
+        return Err(Error::Unsupported(
+            "partial, covering or typed indexes".into(),
+        ));
     }
     let name = match &ci.name {
         Some(n) => object_name(n)?,
@@ -341,10 +349,16 @@ pub(super) fn create_index(s: &Session, t: &mut Transaction, ci: &CreateIndex) -
     let mut columns = Vec::with_capacity(ci.columns.len());
     for c in &ci.columns {
         let sqlparser::ast::Expr::Identifier(ident) = &c.column.expr else {
-            return Err(Error::Unsupported(format!("index on expression {}", c.column.expr)));
+            return Err(Error::Unsupported(format!(
+                "index on expression {}",
+                c.column.expr
+            )));
         };
         let i = table.column_index(&ident.value).ok_or_else(|| {
-            Error::NoSuchColumn(format!("no such column: {} (in table {})", ident.value, table.name))
+            Error::NoSuchColumn(format!(
+                "no such column: {} (in table {})",
+                ident.value, table.name
+            ))
         })?;
         columns.push(i);
     }
@@ -357,7 +371,11 @@ pub(super) fn create_index(s: &Session, t: &mut Transaction, ci: &CreateIndex) -
         name,
         columns: Vec::new(),
         primary_key: columns.clone(),
-        uniques: if ci.unique { vec![columns.clone()] } else { Vec::new() },
+        uniques: if ci.unique {
+            vec![columns.clone()]
+        } else {
+            Vec::new()
+        },
         sql: ci.to_string(),
         on_table: Some(table.id),
     };

@@ -268,7 +268,9 @@ pub(super) fn check_existing_unique(
                 continue;
             }
             if !seen.insert(rows.row(i).data().into()) {
-                return Err(Error::Constraint(format!("UNIQUE constraint failed: {names}")));
+                return Err(Error::Constraint(format!(
+                    "UNIQUE constraint failed: {names}"
+                )));
             }
         }
     }

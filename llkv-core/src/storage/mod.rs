@@ -108,9 +108,11 @@ impl RowGroup {
         if let Some(o) = self.sorted.lock().get(&column) {
             return Ok(o.clone());
         }
-        let col = self.batch.columns().get(column).ok_or_else(|| {
-            Error::Execution(format!("row group has no column {column}"))
-        })?;
+        let col = self
+            .batch
+            .columns()
+            .get(column)
+            .ok_or_else(|| Error::Execution(format!("row group has no column {column}")))?;
         let order = Arc::new(compute::sort_to_indices(
             col.as_ref(),
             Some(arrow::compute::SortOptions {

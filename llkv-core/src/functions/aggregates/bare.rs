@@ -43,7 +43,9 @@ impl AggregateFunction for BareColumn {
         &self,
         arg_types: &[DataType],
     ) -> Result<Option<Box<dyn GroupsAccumulator>>, AggregateError> {
-        Ok(Some(Box::new(LastValues::new(self.return_type(arg_types)?))))
+        Ok(Some(Box::new(LastValues::new(
+            self.return_type(arg_types)?,
+        ))))
     }
 }
 
@@ -65,12 +67,21 @@ impl LastValues {
         }
     }
 
-    fn feed(&mut self, values: &[ArrayRef], groups: &[usize], total: usize) -> Result<(), AggregateError> {
+    fn feed(
+        &mut self,
+        values: &[ArrayRef],
+        groups: &[usize],
+        total: usize,
+    ) -> Result<(), AggregateError> {
         let [v] = values else {
-            return Err(AggregateError::Execution("bare_column takes one argument".into()));
+            return Err(AggregateError::Execution(
+                "bare_column takes one argument".into(),
+            ));
         };
         if v.len() != groups.len() {
-            return Err(AggregateError::Execution("bare_column: length mismatch".into()));
+            return Err(AggregateError::Execution(
+                "bare_column: length mismatch".into(),
+            ));
         }
         if self.last.len() < total {
             self.last.resize(total, (0, 0));
@@ -81,10 +92,9 @@ impl LastValues {
         let id = self.arrays.len();
         self.arrays.push(v.clone());
         for (row, &g) in groups.iter().enumerate() {
-            let slot = self
-                .last
-                .get_mut(g)
-                .ok_or_else(|| AggregateError::Execution(format!("bare_column: group {g} out of range")))?;
+            let slot = self.last.get_mut(g).ok_or_else(|| {
+                AggregateError::Execution(format!("bare_column: group {g} out of range"))
+            })?;
             *slot = (id, row);
         }
         Ok(())
@@ -97,18 +107,30 @@ impl LastValues {
         let refs: Vec<&dyn Array> = self.arrays.iter().map(|a| a.as_ref()).collect();
         let out = interleave(&refs, &self.last[..total])?;
         if out.data_type() != &self.data_type {
-            return Err(AggregateError::Execution("bare_column: type changed".into()));
+            return Err(AggregateError::Execution(
+                "bare_column: type changed".into(),
+            ));
         }
         Ok(out)
     }
 }
 
 impl GroupsAccumulator for LastValues {
-    fn update_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total_num_groups: usize) -> Result<(), AggregateError> {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<(), AggregateError> {
         self.feed(values, group_indices, total_num_groups)
     }
 
-    fn merge_batch(&mut self, states: &[ArrayRef], group_indices: &[usize], total_num_groups: usize) -> Result<(), AggregateError> {
+    fn merge_batch(
+        &mut self,
+        states: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<(), AggregateError> {
         self.feed(states, group_indices, total_num_groups)
     }
 
@@ -155,6 +177,11 @@ mod tests {
     llkv_traits::aggregate_conformance_tests!(
         bare_kit,
         Arc::new(BareColumn),
-        vec![vec![Arc::new(arrow::array::Int64Array::from(vec![Some(1), None, Some(4), Some(9)])) as ArrayRef]]
+        vec![vec![Arc::new(arrow::array::Int64Array::from(vec![
+            Some(1),
+            None,
+            Some(4),
+            Some(9)
+        ])) as ArrayRef]]
     );
 }
