@@ -24,6 +24,11 @@ pub mod ids;
 pub mod pager;
 pub mod scalar;
 
+/// The `arrow` version the contracts are written against (use it to avoid version skew).
+pub use arrow;
+/// The `sqlparser` version [`Dialect`] delegates to.
+pub use sqlparser;
+
 pub use aggregate::{
     Accumulator, AggregateError, AggregateFunction, GroupsAccumulator, GroupsAccumulatorAdapter,
 };

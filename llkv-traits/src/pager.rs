@@ -55,6 +55,11 @@ pub enum PagerError {
 /// Implementations must hand out the same bytes from every call to `as_ref` for as long as
 /// the handle (or a clone of it) lives; `into_buffer` relies on that to lend the bytes to
 /// Arrow without copying.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a pager blob",
+    label = "not a read-only byte handle",
+    note = "a blob must be `Clone + AsRef<[u8]> + Send + Sync + RefUnwindSafe + 'static` and implement `PagerBlob` (use `BufferBlob`, `Arc<[u8]>`, or wrap your handle)"
+)]
 pub trait PagerBlob: Clone + AsRef<[u8]> + Send + Sync + RefUnwindSafe + 'static {
     /// The blob as an Arrow buffer that keeps the blob alive, without copying its bytes.
     fn into_buffer(self) -> Buffer {

@@ -160,6 +160,7 @@ fn write_rows(
     for index in crate::binder::CatalogAccess::indexes(&catalog, meta.id)? {
         keys.extend(index.uniques.iter().cloned());
     }
+    let _writes = store.lock_writes();
     check_unique(t, meta, store, &batch, &keys)?;
     store.append(&batch, &t.snap, &mut t.undo);
     t.touched.insert(meta.id);

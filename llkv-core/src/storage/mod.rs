@@ -15,7 +15,7 @@ pub mod persist;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, UInt32Array};
+use arrow::array::{ArrayRef, BooleanArray, RecordBatch, UInt32Array};
 use arrow::buffer::BooleanBuffer;
 use arrow::compute;
 use arrow::datatypes::SchemaRef;
@@ -208,6 +208,9 @@ pub struct TableStore {
     id: TableId,
     schema: SchemaRef,
     groups: RwLock<Vec<Arc<RowGroup>>>,
+    /// Serializes "check unique keys, then append" so two writers cannot both pass the
+    /// check for the same key before either has appended.
+    write_lock: Mutex<()>,
 }
 
 impl std::fmt::Debug for TableStore {
@@ -228,7 +231,14 @@ impl TableStore {
             id,
             schema,
             groups: RwLock::new(groups),
+            write_lock: Mutex::new(()),
         }
+    }
+
+    /// Held while checking constraints and appending, so concurrent writers of one table
+    /// see each other's pending rows.
+    pub fn lock_writes(&self) -> parking_lot::MutexGuard<'_, ()> {
+        self.write_lock.lock()
     }
 
     /// The table id.
@@ -277,8 +287,15 @@ impl TableStore {
         undo: &mut Vec<UndoEntry>,
         table_name: &str,
     ) -> Result<()> {
-        // Holding the read lock keeps merges from moving the rows while we mark them.
-        let _guard: RwLockReadGuard<'_, _> = self.groups.read();
+        // Holding the read lock keeps merges from moving the rows while we mark them; a
+        // group merged away since the caller found it cannot be marked (the change would
+        // be lost), so that is reported as a conflict to retry.
+        let guard: RwLockReadGuard<'_, _> = self.groups.read();
+        if !guard.iter().any(|g| Arc::ptr_eq(g, group)) {
+            return Err(Error::Conflict(format!(
+                "rows of table {table_name} moved while being changed"
+            )));
+        }
         let own = snap.own_mark();
         let deleted = group.deleted();
         let mut marked = Vec::with_capacity(rows.len());
@@ -410,9 +427,4 @@ fn merge_groups(
         deleted.into_boxed_slice(),
         None,
     ))
-}
-
-/// Sums the null counts of `array` as a quick check used by constraint code.
-pub fn has_nulls(array: &dyn Array) -> bool {
-    array.null_count() > 0
 }

@@ -121,11 +121,15 @@ macro_rules! aggregate_conformance_tests {
             #[test]
             fn split_and_merge_agree() {
                 let f: ::std::sync::Arc<dyn $crate::AggregateFunction> = $func;
-                $crate::conformance::aggregate::split_and_merge_agree(f.as_ref(), &$inputs);
+                let inputs: ::std::vec::Vec<::std::vec::Vec<$crate::arrow::array::ArrayRef>> =
+                    $inputs;
+                $crate::conformance::aggregate::split_and_merge_agree(f.as_ref(), &inputs);
             }
             #[test]
             fn groups_agree() {
-                $crate::conformance::aggregate::groups_agree($func, &$inputs);
+                let inputs: ::std::vec::Vec<::std::vec::Vec<$crate::arrow::array::ArrayRef>> =
+                    $inputs;
+                $crate::conformance::aggregate::groups_agree($func, &inputs);
             }
         }
     };

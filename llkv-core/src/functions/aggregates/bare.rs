@@ -5,7 +5,9 @@
 //! its rows, the last one processed. The binder makes such a column a call of
 //! [`BareColumn`]; it is not registered by name, so SQL cannot call it directly.
 
-use arrow::array::{Array, ArrayRef, new_null_array};
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, new_null_array};
 use arrow::compute::interleave;
 use arrow::datatypes::DataType;
 use llkv_traits::{Accumulator, AggregateError, AggregateFunction, GroupsAccumulator, ScalarValue};
@@ -29,8 +31,10 @@ impl AggregateFunction for BareColumn {
         }
     }
 
+    /// State: the value, and whether the group saw any row (an empty partial state must
+    /// not overwrite a value when merged).
     fn state_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>, AggregateError> {
-        Ok(vec![self.return_type(arg_types)?])
+        Ok(vec![self.return_type(arg_types)?, DataType::Boolean])
     }
 
     fn accumulator(&self, arg_types: &[DataType]) -> Result<Box<dyn Accumulator>, AggregateError> {
@@ -73,7 +77,18 @@ impl LastValues {
         groups: &[usize],
         total: usize,
     ) -> Result<(), AggregateError> {
-        let [v] = values else {
+        self.feed_where(values, groups, total, None)
+    }
+
+    /// Records the rows of `values` (only those where `seen` is true, if given).
+    fn feed_where(
+        &mut self,
+        values: &[ArrayRef],
+        groups: &[usize],
+        total: usize,
+        seen: Option<&BooleanArray>,
+    ) -> Result<(), AggregateError> {
+        let Some(v) = values.first() else {
             return Err(AggregateError::Execution(
                 "bare_column takes one argument".into(),
             ));
@@ -92,6 +107,9 @@ impl LastValues {
         let id = self.arrays.len();
         self.arrays.push(v.clone());
         for (row, &g) in groups.iter().enumerate() {
+            if seen.is_some_and(|s| !s.is_valid(row) || !s.value(row)) {
+                continue;
+            }
             let slot = self.last.get_mut(g).ok_or_else(|| {
                 AggregateError::Execution(format!("bare_column: group {g} out of range"))
             })?;
@@ -155,11 +173,21 @@ impl Accumulator for BareAccumulator {
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<(), AggregateError> {
-        self.update_batch(states)
+        let n = states.first().map_or(0, |v| v.len());
+        let seen = states
+            .get(1)
+            .and_then(|s| s.as_boolean_opt())
+            .ok_or_else(|| {
+                AggregateError::Execution("bare_column: state needs a seen flag".into())
+            })?;
+        let seen = seen.clone();
+        self.groups
+            .feed_where(&states[..1], &vec![0; n], 1, Some(&seen))
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>, AggregateError> {
-        Ok(vec![self.evaluate()?])
+        let seen = self.groups.last.first().is_some_and(|&(a, _)| a != 0);
+        Ok(vec![self.evaluate()?, ScalarValue::Boolean(Some(seen))])
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue, AggregateError> {
@@ -170,8 +198,6 @@ impl Accumulator for BareAccumulator {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
 
     llkv_traits::aggregate_conformance_tests!(
