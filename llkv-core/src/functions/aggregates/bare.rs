@@ -149,12 +149,20 @@ impl GroupsAccumulator for LastValues {
         group_indices: &[usize],
         total_num_groups: usize,
     ) -> Result<(), AggregateError> {
-        self.feed(states, group_indices, total_num_groups)
+        let seen = states
+            .get(1)
+            .and_then(|s| s.as_boolean_opt())
+            .ok_or_else(|| {
+                AggregateError::Execution("bare_column: state needs a seen flag".into())
+            })?
+            .clone();
+        self.feed_where(&states[..1], group_indices, total_num_groups, Some(&seen))
     }
 
     fn state(&mut self) -> Result<Vec<ArrayRef>, AggregateError> {
         let n = self.last.len();
-        Ok(vec![self.values(n)?])
+        let seen: BooleanArray = self.last.iter().map(|&(a, _)| Some(a != 0)).collect();
+        Ok(vec![self.values(n)?, Arc::new(seen)])
     }
 
     fn evaluate(&mut self, total_num_groups: usize) -> Result<ArrayRef, AggregateError> {
