@@ -583,3 +583,38 @@ fn indexes_answer_lookups_and_enforce_uniqueness() {
     exec(&mut s, "CREATE TABLE t (a INTEGER)");
     exec(&mut s, "CREATE INDEX t_b ON t (a)");
 }
+
+#[test]
+fn range_table_functions() {
+    let mut s = session();
+    assert_eq!(
+        query(&mut s, "SELECT count(*), sum(range) FROM range(10000)"),
+        table(&[&["10000", "49995000"]])
+    );
+    assert_eq!(
+        query(&mut s, "SELECT * FROM range(1, 10, 4)"),
+        table(&[&["1"], &["5"], &["9"]])
+    );
+    assert_eq!(
+        query(&mut s, "SELECT x FROM generate_series(3, 1, -1) AS g(x)"),
+        table(&[&["3"], &["2"], &["1"]])
+    );
+    exec(
+        &mut s,
+        "CREATE TABLE t (a INTEGER); INSERT INTO t SELECT range * 2 FROM range(5)",
+    );
+    assert_eq!(query(&mut s, "SELECT sum(a) FROM t"), table(&[&["20"]]));
+    assert!(
+        s.execute("SELECT * FROM range(1, 5, 0)")
+            .unwrap_err()
+            .to_string()
+            .contains("step cannot be 0")
+    );
+    assert!(s.execute("SELECT * FROM range('x')").is_err());
+    assert!(
+        s.execute("SELECT * FROM nosuch(1)")
+            .unwrap_err()
+            .to_string()
+            .contains("table function")
+    );
+}

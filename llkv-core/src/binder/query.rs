@@ -222,8 +222,17 @@ fn bind_table_factor(b: &mut Binder<'_>, t: &TableFactor) -> Result<Relation> {
         TableFactor::Table {
             name, alias, args, ..
         } => {
-            if args.is_some() {
-                return Err(Error::Unsupported(format!("table function {name}")));
+            if let Some(args) = args {
+                let plan = bind_table_function(b, name, &args.args)?;
+                let qualifier = match alias {
+                    Some(a) => a.name.value.clone(),
+                    None => object_name(name)?,
+                };
+                let scope = Scope::of_schema(&plan.schema(), Some(&qualifier));
+                return Ok(Relation {
+                    plan,
+                    scope: rename_columns(scope, alias.as_ref())?,
+                });
             }
             let n = object_name(name)?;
             let (meta, store) = b
@@ -308,6 +317,64 @@ fn bind_table_factor(b: &mut Binder<'_>, t: &TableFactor) -> Result<Relation> {
         }
         other => Err(Error::Unsupported(format!("FROM {other}"))),
     }
+}
+
+/// `range(end)`, `range(start, end[, step])` (end exclusive) and `generate_series(...)`
+/// (end inclusive), with constant integer arguments: one Int64 column named after the
+/// function.
+fn bind_table_function(
+    b: &mut Binder<'_>,
+    name: &ast::ObjectName,
+    args: &[ast::FunctionArg],
+) -> Result<Plan> {
+    let fname = object_name(name)?.to_lowercase();
+    let inclusive = match fname.as_str() {
+        "range" => false,
+        "generate_series" => true,
+        _ => return Err(Error::Unsupported(format!("table function {name}"))),
+    };
+    let mut values = Vec::with_capacity(args.len());
+    for a in args {
+        let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
+            return Err(Error::Function(format!("{fname}() takes plain arguments")));
+        };
+        let (x, _) = b.bind_scalar(e, &Scope::default())?;
+        match b.const_eval(&x) {
+            Some(ScalarValue::Int64(Some(v))) => values.push(v),
+            Some(ScalarValue::Int32(Some(v))) => values.push(v as i64),
+            _ => {
+                return Err(Error::Function(format!(
+                    "{fname}() arguments must be constant integers, got {e}"
+                )));
+            }
+        }
+    }
+    let (start, end, step) = match values.as_slice() {
+        [end] => (0, *end, 1),
+        [start, end] => (*start, *end, 1),
+        [start, end, step] => (*start, *end, *step),
+        _ => {
+            return Err(Error::Function(format!(
+                "{fname}() takes 1 to 3 arguments, got {}",
+                values.len()
+            )));
+        }
+    };
+    if step == 0 {
+        return Err(Error::Function(format!("{fname}() step cannot be 0")));
+    }
+    let schema = Arc::new(Schema::new(vec![Field::new(
+        &fname,
+        DataType::Int64,
+        false,
+    )]));
+    Ok(Plan::Range {
+        start,
+        end,
+        step,
+        inclusive,
+        schema,
+    })
 }
 
 fn rename_columns(mut scope: Scope, alias: Option<&ast::TableAlias>) -> Result<Scope> {

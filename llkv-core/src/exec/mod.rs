@@ -28,6 +28,9 @@ use crate::plan::{BinaryOp, Expr, Plan, SetOpKind, SortKey, Subquery};
 use crate::storage::RowGroup;
 use crate::txn::Snapshot;
 
+/// Rows per batch produced by `range()`.
+const RANGE_BATCH: usize = 8192;
+
 /// A stream of batches.
 pub type BatchStream<'a> = Box<dyn Iterator<Item = Result<RecordBatch>> + 'a>;
 
@@ -169,6 +172,48 @@ pub fn execute<'c>(ctx: &'c ExecCtx<'_>, plan: &'c Plan) -> Result<BatchStream<'
             let schema = schema.clone();
             Ok(Box::new(groups.into_iter().filter_map(move |g| {
                 scan_group(ctx, &g, projection, filters, indexed, &schema).transpose()
+            })))
+        }
+        Plan::Range {
+            start,
+            end,
+            step,
+            inclusive,
+            schema,
+        } => {
+            let (mut next, end, step, inclusive) = (*start, *end, *step, *inclusive);
+            let schema = schema.clone();
+            let mut done = false;
+            Ok(Box::new(std::iter::from_fn(move || {
+                if done {
+                    return None;
+                }
+                let mut values = Vec::with_capacity(RANGE_BATCH);
+                while values.len() < RANGE_BATCH {
+                    let more = match (step > 0, inclusive) {
+                        (true, false) => next < end,
+                        (true, true) => next <= end,
+                        (false, false) => next > end,
+                        (false, true) => next >= end,
+                    };
+                    if !more {
+                        done = true;
+                        break;
+                    }
+                    values.push(next);
+                    match next.checked_add(step) {
+                        Some(n) => next = n,
+                        None => {
+                            done = true;
+                            break;
+                        }
+                    }
+                }
+                if values.is_empty() {
+                    return None;
+                }
+                let col: ArrayRef = Arc::new(arrow::array::Int64Array::from(values));
+                Some(RecordBatch::try_new(schema.clone(), vec![col]).map_err(Error::from))
             })))
         }
         Plan::Values { rows, schema } => {

@@ -404,6 +404,20 @@ pub enum Plan {
         /// Output schema.
         schema: SchemaRef,
     },
+    /// The integers `start, start + step, ...` up to `end` (exclusive, or inclusive for
+    /// `generate_series`), in batches: the `range()` table function.
+    Range {
+        /// First value.
+        start: i64,
+        /// Bound.
+        end: i64,
+        /// Increment (never zero).
+        step: i64,
+        /// Whether `end` itself is produced.
+        inclusive: bool,
+        /// Output schema (one Int64 column).
+        schema: SchemaRef,
+    },
     /// Constant rows (`VALUES`, or one empty row for `SELECT` without `FROM`).
     Values {
         /// One expression list per row.
@@ -496,6 +510,7 @@ impl Plan {
     pub fn schema(&self) -> SchemaRef {
         match self {
             Plan::Scan { schema, .. }
+            | Plan::Range { schema, .. }
             | Plan::Values { schema, .. }
             | Plan::Project { schema, .. }
             | Plan::Aggregate { schema, .. }
