@@ -2,9 +2,11 @@
 
 mod duckdb;
 mod sqlite;
+mod sqlite_parser;
 
 pub use duckdb::DuckDbDialect;
 pub use sqlite::SqliteDialect;
+pub use sqlite_parser::SqliteParser;
 
 use sqlparser::ast::{DataType as SqlType, ExactNumberInfo};
 

@@ -15,14 +15,14 @@ use super::{decimal_params, type_name};
 /// is ASCII case-insensitive, and a failed statement leaves its transaction running.
 #[derive(Debug)]
 pub struct SqliteDialect {
-    parser: sqlparser::dialect::SQLiteDialect,
+    parser: super::SqliteParser,
 }
 
 impl SqliteDialect {
     /// The dialect.
     pub fn new() -> Self {
         Self {
-            parser: sqlparser::dialect::SQLiteDialect {},
+            parser: super::SqliteParser::new(),
         }
     }
 }
