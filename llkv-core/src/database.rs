@@ -13,9 +13,9 @@ use crate::catalog::{CATALOG_TABLE_ID, ObjectKind, TableMeta, catalog_schema};
 use crate::error::{Error, Result};
 use crate::functions::aggregates::builtin_aggregates;
 use crate::storage::persist::{
-    self, BlobStore, GroupEntry, PagerStore, ROOT_KEY, Root, decode_manifest, encode_manifest,
+    self, BlobStore, PagerStore, ROOT_KEY, Root, decode_manifest, encode_manifest,
 };
-use crate::storage::{RowGroup, TableStore};
+use crate::storage::{PersistedGroup, RowGroup, TableStore};
 use crate::txn::{self, Snapshot, TxnManager, UndoEntry};
 
 /// A running transaction's state.
@@ -45,12 +45,56 @@ impl Transaction {
     }
 }
 
+/// What the commit lock protects: where the durable state is.
+#[derive(Default)]
+struct CommitState {
+    /// Each table's durable manifest key.
+    manifests: HashMap<TableId, u64>,
+    /// Groups compaction removed from tables whose durable manifests still list them; the
+    /// next written batch frees their blobs and rewrites those manifests.
+    removed: HashMap<TableId, Vec<Arc<RowGroup>>>,
+}
+
+/// A commit's batch and the storage bookkeeping to install once it is written.
+struct Staged {
+    batch: WriteBatch,
+    /// The manifest keys after the batch.
+    manifests: HashMap<TableId, u64>,
+    /// Groups and where the batch persists them.
+    persisted: Vec<(Arc<RowGroup>, PersistedGroup)>,
+    /// Groups whose blobs the batch frees.
+    freed: Vec<Arc<RowGroup>>,
+    /// Groups whose dirty flag staging took.
+    took_dirty: Vec<Arc<RowGroup>>,
+}
+
+impl Staged {
+    /// The batch was written: the bookkeeping now describes the durable state.
+    fn install(self, state: &mut CommitState) {
+        for (g, p) in self.persisted {
+            *g.persisted() = Some(p);
+        }
+        for g in self.freed {
+            *g.persisted() = None;
+        }
+        state.manifests = self.manifests;
+        state.removed.clear();
+    }
+
+    /// The batch was not written: the groups' changes are still to be persisted.
+    fn abandon(&self) {
+        for g in &self.took_dirty {
+            g.mark_dirty();
+        }
+    }
+}
+
 /// The shared state of one database. Sessions (see [`crate::Session`]) run statements
 /// against it; any number may run at once.
 pub struct Database {
     store: Option<Arc<dyn BlobStore>>,
     txns: TxnManager,
-    commit: Mutex<HashMap<TableId, u64>>,
+    commit: Mutex<CommitState>,
     tables: RwLock<HashMap<TableId, Arc<TableStore>>>,
     metas: RwLock<HashMap<TableId, Arc<TableMeta>>>,
     next_table_id: AtomicU32,
@@ -74,7 +118,7 @@ impl Database {
         Self {
             store,
             txns: TxnManager::new(last_commit),
-            commit: Mutex::new(HashMap::new()),
+            commit: Mutex::new(CommitState::default()),
             tables: RwLock::new(HashMap::new()),
             metas: RwLock::new(HashMap::new()),
             next_table_id: AtomicU32::new(next_table_id),
@@ -137,7 +181,7 @@ impl Database {
                 db.tables.write().insert(meta.id, Arc::new(t));
             }
         }
-        *db.commit.lock() = manifests;
+        db.commit.lock().manifests = manifests;
         Ok(Arc::new(db))
     }
 
@@ -170,23 +214,47 @@ impl Database {
 
     /// Commits a transaction: stamps its changes with a commit timestamp and, for a
     /// durable database, writes them in one atomic pager batch before they become visible.
+    ///
+    /// If the batch cannot be written, the commit fails and changes nothing: the
+    /// transaction is rolled back, and what the database remembers about its storage (which
+    /// blobs hold which groups and manifests) still describes the durable state, so later
+    /// commits work and write consistent roots.
     pub fn commit(&self, mut t: Transaction) -> Result<()> {
         if t.undo.is_empty() && t.dropped.is_empty() {
             self.txns.end(t.snap.txn);
             return Ok(());
         }
-        let mut manifests = self.commit.lock();
+        let mut state = self.commit.lock();
         let ts = self.txns.next_commit_ts();
         let own = t.snap.own_mark();
         txn::stamp_commit(&t.undo, own, ts);
         let oldest = self.txns.oldest_active_read_ts().min(ts);
-        let result = self.persist(&t, &mut manifests, ts, oldest);
-        if let Err(e) = result {
-            // Nothing became durable: take the stamps back and undo.
-            unstamp(&t.undo, own, ts);
-            t.rollback_to(self, 0);
-            self.txns.end(t.snap.txn);
-            return Err(e);
+        let written = self.compact_touched(&t, &mut state, oldest).and_then(|()| {
+            let Some(blobs) = &self.store else {
+                return Ok(None);
+            };
+            let mut staged = self.stage(&t, &state, ts, blobs.as_ref())?;
+            match blobs.write_batch(std::mem::take(&mut staged.batch)) {
+                Ok(()) => Ok(Some(staged)),
+                Err(e) => {
+                    staged.abandon();
+                    Err(e)
+                }
+            }
+        });
+        match written {
+            Ok(Some(staged)) => staged.install(&mut state),
+            Ok(None) => {}
+            Err(e) => {
+                // Nothing became durable: take the stamps back and undo. Compaction may
+                // have copied stamped marks into merged groups: no other transaction has
+                // `ts`, so those marks are this transaction's and are undone too.
+                unstamp(&t.undo, own, ts);
+                self.undo_compacted_marks(&t, ts);
+                t.rollback_to(self, 0);
+                self.txns.end(t.snap.txn);
+                return Err(e);
+            }
         }
         self.txns.publish(ts);
         for id in &t.dropped {
@@ -196,69 +264,129 @@ impl Database {
         Ok(())
     }
 
-    fn persist(
-        &self,
-        t: &Transaction,
-        manifests: &mut HashMap<TableId, u64>,
-        ts: u64,
-        oldest: u64,
-    ) -> Result<()> {
-        let mut batch = WriteBatch::new();
-        let mut removed_all: Vec<Arc<RowGroup>> = Vec::new();
+    /// Compacts the tables `t` touched. For a durable database, the groups compaction
+    /// removed are remembered until a written batch frees their blobs and rewrites their
+    /// tables' manifests (the durable manifests still list them).
+    fn compact_touched(&self, t: &Transaction, state: &mut CommitState, oldest: u64) -> Result<()> {
         for id in &t.touched {
             if t.dropped.contains(id) {
                 continue;
             }
             if let Some(store) = self.table_store(*id) {
-                removed_all.extend(store.compact(oldest)?);
+                let removed = store.compact(oldest)?;
+                if self.store.is_some() && !removed.is_empty() {
+                    state.removed.entry(*id).or_default().extend(removed);
+                }
             }
         }
-        let Some(blobs) = &self.store else {
-            return Ok(());
+        Ok(())
+    }
+
+    /// After a failed commit at `ts`: marks stamped `ts` in the touched tables' groups
+    /// (copies that compaction made of the transaction's marks) become "never created" and
+    /// "not deleted".
+    fn undo_compacted_marks(&self, t: &Transaction, ts: u64) {
+        for id in &t.touched {
+            let Some(store) = self.table_store(*id) else {
+                continue;
+            };
+            for g in store.groups() {
+                for m in g.created().iter().chain(g.deleted().iter()) {
+                    let _ = m.compare_exchange(ts, txn::NEVER, Ordering::AcqRel, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// Builds the batch of a commit at `ts` without changing anything it describes.
+    fn stage(
+        &self,
+        t: &Transaction,
+        state: &CommitState,
+        ts: u64,
+        blobs: &dyn BlobStore,
+    ) -> Result<Staged> {
+        let mut staged = Staged {
+            batch: WriteBatch::new(),
+            manifests: state.manifests.clone(),
+            persisted: Vec::new(),
+            freed: Vec::new(),
+            took_dirty: Vec::new(),
         };
-        for g in &removed_all {
-            persist::free_group(g, &mut batch);
+        let result = self.stage_into(t, state, ts, blobs, &mut staged);
+        match result {
+            Ok(()) => Ok(staged),
+            Err(e) => {
+                staged.abandon();
+                Err(e)
+            }
+        }
+    }
+
+    fn stage_into(
+        &self,
+        t: &Transaction,
+        state: &CommitState,
+        ts: u64,
+        blobs: &dyn BlobStore,
+        staged: &mut Staged,
+    ) -> Result<()> {
+        // Groups compacted away (by this commit or by earlier ones whose batch failed).
+        for g in state.removed.values().flatten() {
+            if persist::stage_free_group(g, &mut staged.batch) {
+                staged.freed.push(g.clone());
+            }
         }
         for id in &t.dropped {
             if let Some(store) = self.table_store(*id) {
                 for g in store.groups() {
-                    persist::free_group(&g, &mut batch);
+                    if persist::stage_free_group(&g, &mut staged.batch) {
+                        staged.freed.push(g);
+                    }
                 }
             }
-            if let Some(k) = manifests.remove(id) {
-                batch.free(k);
+            if let Some(k) = staged.manifests.remove(id) {
+                staged.batch.free(k);
             }
         }
-        for id in &t.touched {
+        // Every table the transaction touched, and every table whose group list changed
+        // since its durable manifest was written.
+        let mut tables: BTreeSet<TableId> = t.touched.clone();
+        tables.extend(state.removed.keys().copied());
+        for id in &tables {
             if t.dropped.contains(id) {
                 continue;
             }
             let Some(store) = self.table_store(*id) else {
                 continue;
             };
-            let entries = store
-                .groups()
-                .iter()
-                .map(|g| persist::persist_group(blobs.as_ref(), g, &mut batch))
-                .collect::<Result<Vec<GroupEntry>>>()?;
+            let mut entries = Vec::new();
+            for g in store.groups() {
+                let sg = persist::stage_group(blobs, &g, &mut staged.batch)?;
+                if sg.took_dirty {
+                    staged.took_dirty.push(g.clone());
+                }
+                entries.push(sg.entry);
+                staged.persisted.push((g, sg.persisted));
+            }
             let key = blobs.alloc_keys(1)?[0];
-            batch.put(
+            staged.batch.put(
                 key,
                 encode_manifest(store.schema().fields().len(), &entries),
             );
-            if let Some(old) = manifests.insert(*id, key) {
-                batch.free(old);
+            if let Some(old) = staged.manifests.insert(*id, key) {
+                staged.batch.free(old);
             }
         }
-        let mut list: Vec<(TableId, u64)> = manifests.iter().map(|(a, b)| (*a, *b)).collect();
+        let mut list: Vec<(TableId, u64)> =
+            staged.manifests.iter().map(|(a, b)| (*a, *b)).collect();
         list.sort_unstable();
         let root = Root {
             last_commit: ts,
             next_table_id: self.next_table_id.load(Ordering::Acquire),
             manifests: list,
         };
-        batch.put(ROOT_KEY, root.encode());
-        blobs.write_batch(batch)?;
+        staged.batch.put(ROOT_KEY, root.encode());
         Ok(())
     }
 

@@ -380,8 +380,6 @@ fn arm_fault(pager: &CrashPager) {
 }
 
 #[test]
-#[ignore = "needs the engine's failed-commit fix (Database::commit must not change its storage \
-            bookkeeping before the batch is written); remove this line once it is in"]
 fn io_error_at_commit_leaves_the_database_usable() {
     let pager = Arc::new(CrashPager::new(MemPager::new()));
     let db = Database::open(pager.clone(), ArrowCodec).expect("open");
@@ -444,8 +442,6 @@ fn io_error_at_commit_leaves_the_database_usable() {
 }
 
 #[test]
-#[ignore = "needs the engine's failed-commit fix (Database::commit must not change its storage \
-            bookkeeping before the batch is written); remove this line once it is in"]
 fn io_error_at_every_write_point_keeps_memory_and_storage_in_agreement() {
     let steps = workload();
     let r = reference(&steps);

@@ -291,19 +291,36 @@ fn old_versions_are_reclaimed_under_update_churn() {
     let mut s = engine.session();
     exec(&mut s, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)");
     let values: Vec<String> = (0..200).map(|i| format!("({i}, 0)")).collect();
-    exec(&mut s, &format!("INSERT INTO t VALUES {}", values.join(", ")));
-    let id = s.core().table_meta("t").expect("catalog").expect("table t").id;
+    exec(
+        &mut s,
+        &format!("INSERT INTO t VALUES {}", values.join(", ")),
+    );
+    let id = s
+        .core()
+        .table_meta("t")
+        .expect("catalog")
+        .expect("table t")
+        .id;
     let store = engine.database().table_store(id).expect("storage");
     let mut peak = 0;
     for round in 0..4_000 {
-        exec(&mut s, &format!("UPDATE t SET v = v + 1 WHERE id = {}", round % 200));
+        exec(
+            &mut s,
+            &format!("UPDATE t SET v = v + 1 WHERE id = {}", round % 200),
+        );
         let stored: usize = store.groups().iter().map(|g| g.num_rows()).sum();
         peak = peak.max(stored);
     }
-    assert_eq!(query(&mut s, "SELECT sum(v), count(*) FROM t"), table(&[&["4000", "200"]]));
+    assert_eq!(
+        query(&mut s, "SELECT sum(v), count(*) FROM t"),
+        table(&[&["4000", "200"]])
+    );
     // 4,200 row versions were written; dead ones are dropped as row groups merge, so the
     // stored versions stay within a small multiple of the live rows.
     let stored: usize = store.groups().iter().map(|g| g.num_rows()).sum();
-    println!("stored row versions after 4,000 updates of 200 rows: {stored} (peak {peak}), groups: {}", store.groups().len());
+    println!(
+        "stored row versions after 4,000 updates of 200 rows: {stored} (peak {peak}), groups: {}",
+        store.groups().len()
+    );
     assert!(peak < 200 * 4, "stored versions peaked at {peak}");
 }

@@ -295,16 +295,49 @@ pub fn rows_dead_after_restart(group: &RowGroup) -> Vec<u32> {
         .collect()
 }
 
-/// Writes what a group needs into `batch` (its chunks if new, its dead list if its marks
-/// changed) and returns its manifest entry. Replaced blobs are freed in the same batch.
-pub fn persist_group(
+/// What persisting one group adds to a batch, to be installed once the batch is written.
+#[derive(Debug)]
+pub struct StagedGroup {
+    /// The group's manifest entry.
+    pub entry: GroupEntry,
+    /// Where the group will be persisted once the batch is written.
+    pub persisted: PersistedGroup,
+    /// Whether the group's dirty flag was taken (it must be set again if the batch fails).
+    pub took_dirty: bool,
+}
+
+/// Adds what a group needs to `batch` (its chunks if it was never persisted, a new dead
+/// list if its marks changed, freeing the old one) and returns its manifest entry and its
+/// new persisted state, without changing the group: the caller installs the state with
+/// [`RowGroup::persisted`] only after the batch was written, and marks the group dirty again
+/// if it was not.
+pub fn stage_group(
     store: &dyn BlobStore,
     group: &RowGroup,
     batch: &mut WriteBatch,
-) -> Result<GroupEntry> {
-    let mut persisted = group.persisted();
-    let dirty = group.take_dirty();
-    let mut state = match persisted.take() {
+) -> Result<StagedGroup> {
+    let current = group.persisted().clone();
+    let took_dirty = group.take_dirty();
+    let staged = stage_group_inner(store, group, current, took_dirty, batch);
+    if staged.is_err() && took_dirty {
+        group.mark_dirty();
+    }
+    let (entry, persisted) = staged?;
+    Ok(StagedGroup {
+        entry,
+        persisted,
+        took_dirty,
+    })
+}
+
+fn stage_group_inner(
+    store: &dyn BlobStore,
+    group: &RowGroup,
+    current: Option<PersistedGroup>,
+    dirty: bool,
+    batch: &mut WriteBatch,
+) -> Result<(GroupEntry, PersistedGroup)> {
+    let mut state = match current {
         Some(p) => p,
         None => {
             let cols = group.batch().columns();
@@ -334,19 +367,24 @@ pub fn persist_group(
         dead_key: state.dead_key,
         chunk_keys: state.chunk_keys.clone(),
     };
-    *persisted = Some(state);
-    Ok(entry)
+    Ok((entry, state))
 }
 
-/// Frees every blob of a persisted group.
-pub fn free_group(group: &RowGroup, batch: &mut WriteBatch) {
-    if let Some(p) = group.persisted().take() {
-        for k in p.chunk_keys {
-            batch.free(k);
+/// Adds the frees of every blob of a persisted group to `batch`, without changing the
+/// group; returns whether it had any (the caller clears [`RowGroup::persisted`] once the
+/// batch is written).
+pub fn stage_free_group(group: &RowGroup, batch: &mut WriteBatch) -> bool {
+    match group.persisted().as_ref() {
+        Some(p) => {
+            for k in &p.chunk_keys {
+                batch.free(*k);
+            }
+            if let Some(k) = p.dead_key {
+                batch.free(k);
+            }
+            true
         }
-        if let Some(k) = p.dead_key {
-            batch.free(k);
-        }
+        None => false,
     }
 }
 
