@@ -45,6 +45,9 @@ impl Transaction {
     }
 }
 
+/// Every this many commits the pager is asked whether compacting is worthwhile.
+const COMPACT_EVERY: u64 = 256;
+
 /// What the commit lock protects: where the durable state is.
 #[derive(Default)]
 struct CommitState {
@@ -261,7 +264,25 @@ impl Database {
             self.tables.write().remove(id);
         }
         self.txns.end(t.snap.txn);
+        if let Some(store) = &self.store
+            && ts % COMPACT_EVERY == 0
+        {
+            // Freed blobs are reclaimed when the pager finds it worthwhile (a cheap check
+            // otherwise). This commit is already durable, so a failure here is not its
+            // failure: a pager that cannot rewrite itself reports it on the next write.
+            let _ = store.compact();
+        }
+        drop(state);
         Ok(())
+    }
+
+    /// Reclaims the space of every freed blob now (SQL `VACUUM`; a no-op in memory).
+    pub fn vacuum(&self) -> Result<()> {
+        let _state = self.commit.lock();
+        match &self.store {
+            Some(s) => s.vacuum(),
+            None => Ok(()),
+        }
     }
 
     /// Compacts the tables `t` touched. For a durable database, the groups compaction

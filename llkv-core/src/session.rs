@@ -285,6 +285,15 @@ impl Session {
                 self.db.rollback(t);
                 return Ok(StatementResult::Done("ROLLBACK"));
             }
+            Statement::Vacuum(_) => {
+                if self.txn.is_some() {
+                    return Err(Error::Transaction(
+                        "cannot VACUUM from within a transaction".into(),
+                    ));
+                }
+                self.db.vacuum()?;
+                return Ok(StatementResult::Done("VACUUM"));
+            }
             _ => {}
         }
         if self.aborted {

@@ -9,6 +9,9 @@ use llkv_traits::{AggregateFunction, Dialect};
 
 use crate::dialects::{DuckDbDialect, SqliteDialect};
 
+use llkv_pagers::FilePagerOptions;
+pub use llkv_pagers::SyncMode;
+
 pub use llkv_core::{Error, QueryResult, StatementResult};
 
 /// The built-in dialects.
@@ -50,6 +53,7 @@ impl FromStr for DialectKind {
 pub struct EngineBuilder {
     dialect: Option<Arc<dyn Dialect>>,
     path: Option<PathBuf>,
+    synchronous: Option<SyncMode>,
 }
 
 impl EngineBuilder {
@@ -72,12 +76,23 @@ impl EngineBuilder {
         self
     }
 
+    /// When a durable database's commits reach the disk: [`SyncMode::Full`] (the
+    /// default: at every commit), [`SyncMode::Normal`] (when [`Engine::sync`] is called or
+    /// the engine closes; a crash may lose the latest commits, never part of one) or
+    /// [`SyncMode::Off`] (left to the operating system).
+    pub fn synchronous(mut self, mode: SyncMode) -> Self {
+        self.synchronous = Some(mode);
+        self
+    }
+
     /// Opens the engine.
     pub fn build(self) -> Result<Engine, Error> {
         let db = match &self.path {
             None => Database::in_memory(),
             Some(p) => {
-                let pager = llkv_pagers::FilePager::open(p)?;
+                let options =
+                    FilePagerOptions::new().sync_mode(self.synchronous.unwrap_or(SyncMode::Full));
+                let pager = llkv_pagers::FilePager::open_with(p, options)?;
                 Database::open(pager, llkv_core::codec::ArrowCodec)?
             }
         };
@@ -149,6 +164,12 @@ impl Engine {
     /// The underlying database.
     pub fn database(&self) -> &Arc<Database> {
         &self.db
+    }
+
+    /// Makes every commit so far durable (needed with [`SyncMode::Normal`]; a no-op in
+    /// memory).
+    pub fn sync(&self) -> Result<(), Error> {
+        self.db.sync()
     }
 }
 

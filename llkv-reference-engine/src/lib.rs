@@ -24,5 +24,5 @@ pub mod slt;
 
 pub use cli::{is_complete, split_statements};
 pub use engine::{
-    DialectKind, Engine, EngineBuilder, Error, QueryResult, Session, StatementResult,
+    DialectKind, Engine, EngineBuilder, Error, QueryResult, Session, StatementResult, SyncMode,
 };

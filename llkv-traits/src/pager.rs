@@ -166,6 +166,18 @@ pub trait Pager: Send + Sync + 'static {
 
     /// Makes every batch written so far durable.
     fn sync(&self) -> Result<(), PagerError>;
+
+    /// Reclaims the space of freed blobs if the backend finds it worthwhile now (a cheap
+    /// check otherwise); returns whether it did. The default has nothing to reclaim.
+    fn compact(&self) -> Result<bool, PagerError> {
+        Ok(false)
+    }
+
+    /// Reclaims all the space of freed blobs now (SQL `VACUUM`). The default has nothing
+    /// to reclaim.
+    fn vacuum(&self) -> Result<(), PagerError> {
+        Ok(())
+    }
 }
 
 impl<P: Pager + ?Sized> Pager for Arc<P> {
@@ -189,5 +201,13 @@ impl<P: Pager + ?Sized> Pager for Arc<P> {
 
     fn sync(&self) -> Result<(), PagerError> {
         (**self).sync()
+    }
+
+    fn compact(&self) -> Result<bool, PagerError> {
+        (**self).compact()
+    }
+
+    fn vacuum(&self) -> Result<(), PagerError> {
+        (**self).vacuum()
     }
 }

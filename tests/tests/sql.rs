@@ -618,3 +618,44 @@ fn range_table_functions() {
             .contains("table function")
     );
 }
+
+#[test]
+fn durable_file_with_each_sync_mode_and_vacuum() {
+    use llkv_reference_engine::SyncMode;
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (i, mode) in [SyncMode::Full, SyncMode::Normal, SyncMode::Off]
+        .into_iter()
+        .enumerate()
+    {
+        let path = dir.path().join(format!("db{i}.llkv"));
+        {
+            let engine = Engine::builder()
+                .path(&path)
+                .synchronous(mode)
+                .build()
+                .expect("open");
+            let mut s = engine.session();
+            exec(&mut s, "CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT)");
+            for k in 0..50 {
+                exec(&mut s, &format!("INSERT INTO t VALUES ({k}, 'v{k}')"));
+            }
+            exec(
+                &mut s,
+                "UPDATE t SET b = 'u' WHERE a < 25; DELETE FROM t WHERE a >= 40",
+            );
+            exec(&mut s, "VACUUM");
+            assert!(s.execute("BEGIN; VACUUM").is_err());
+            exec(&mut s, "ROLLBACK");
+            engine.sync().expect("sync");
+        }
+        let engine = Engine::open(&path).expect("reopen");
+        let mut s = engine.session();
+        assert_eq!(
+            query(
+                &mut s,
+                "SELECT count(*), count(CASE WHEN b = 'u' THEN 1 END) FROM t"
+            ),
+            table(&[&["40", "25"]])
+        );
+    }
+}

@@ -351,7 +351,9 @@ impl TableStore {
             }
         }
         *groups = kept;
-        // Merge the trailing run of small settled groups, MERGE_FAN_IN at a time.
+        // Merge the last MERGE_FAN_IN groups when they are settled and of one size tier
+        // (tier = floor(log8(rows))): a row is then rewritten about once per tier, never
+        // each time a small group is appended behind a big one.
         loop {
             let n = groups.len();
             if n < MERGE_FAN_IN {
@@ -359,7 +361,12 @@ impl TableStore {
             }
             let tail = &groups[n - MERGE_FAN_IN..];
             let rows: usize = tail.iter().map(|g| g.num_rows()).sum();
-            if rows > ROW_GROUP_ROWS || !tail.iter().all(|g| g.is_settled()) {
+            let tier = size_tier(tail[0].num_rows());
+            if rows > ROW_GROUP_ROWS
+                || !tail
+                    .iter()
+                    .all(|g| size_tier(g.num_rows()) == tier && g.is_settled())
+            {
                 break;
             }
             let merged = merge_groups(&self.schema, tail, oldest)?;
@@ -369,6 +376,15 @@ impl TableStore {
             }
         }
         Ok(removed)
+    }
+}
+
+/// The size tier of a group: floor(log8(rows)).
+fn size_tier(rows: usize) -> u32 {
+    if rows == 0 {
+        0
+    } else {
+        rows.ilog(MERGE_FAN_IN)
     }
 }
 

@@ -45,6 +45,10 @@ pub trait BlobStore: Send + Sync {
     fn write_batch(&self, batch: WriteBatch) -> Result<()>;
     /// Makes written batches durable.
     fn sync(&self) -> Result<()>;
+    /// Reclaims freed space if the pager finds it worthwhile.
+    fn compact(&self) -> Result<bool>;
+    /// Reclaims freed space now.
+    fn vacuum(&self) -> Result<()>;
 }
 
 /// A [`BlobStore`] over any pager and codec.
@@ -88,6 +92,14 @@ impl<P: Pager, C: ColumnCodec> BlobStore for PagerStore<P, C> {
 
     fn sync(&self) -> Result<()> {
         Ok(self.pager.sync()?)
+    }
+
+    fn compact(&self) -> Result<bool> {
+        Ok(self.pager.compact()?)
+    }
+
+    fn vacuum(&self) -> Result<()> {
+        Ok(self.pager.vacuum()?)
     }
 }
 

@@ -803,6 +803,17 @@ impl Pager for FilePager {
         }
         self.sync_through(w)
     }
+
+    /// Rewrites the file without its dead blobs once they pass the thresholds of
+    /// [`FilePagerOptions::compact_threshold`] (see [`FilePager::compact`]).
+    fn compact(&self) -> Result<bool, PagerError> {
+        FilePager::compact(self)
+    }
+
+    /// Rewrites the file without its dead blobs now (see [`FilePager::vacuum`]).
+    fn vacuum(&self) -> Result<(), PagerError> {
+        FilePager::vacuum(self)
+    }
 }
 
 impl FilePager {
