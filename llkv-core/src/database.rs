@@ -265,7 +265,7 @@ impl Database {
         }
         self.txns.end(t.snap.txn);
         if let Some(store) = &self.store
-            && ts % COMPACT_EVERY == 0
+            && ts.is_multiple_of(COMPACT_EVERY)
         {
             // Freed blobs are reclaimed when the pager finds it worthwhile (a cheap check
             // otherwise). This commit is already durable, so a failure here is not its
