@@ -102,6 +102,9 @@ pub struct Database {
     metas: RwLock<HashMap<TableId, Arc<TableMeta>>>,
     next_table_id: AtomicU32,
     aggregates: RwLock<HashMap<String, Arc<dyn AggregateFunction>>>,
+    /// Whether a commit returns only once its batch is durable (see
+    /// [`Database::set_sync_on_commit`]).
+    sync_on_commit: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Database {
@@ -126,6 +129,7 @@ impl Database {
             metas: RwLock::new(HashMap::new()),
             next_table_id: AtomicU32::new(next_table_id),
             aggregates: RwLock::new(aggregates),
+            sync_on_commit: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -256,9 +260,38 @@ impl Database {
                 self.undo_compacted_marks(&t, ts);
                 t.rollback_to(self, 0);
                 self.txns.end(t.snap.txn);
+                self.txns.publish(ts);
                 return Err(e);
             }
         }
+        if let Some(store) = &self.store
+            && self.sync_on_commit.load(Ordering::Acquire)
+        {
+            // Group commit: the batch is written; make it durable outside the commit lock,
+            // so commits arriving meanwhile write theirs and share one fsync. Nothing
+            // after this point takes the commit lock again (publishing waits for earlier
+            // commits, which may need it).
+            drop(state);
+            if let Err(e) = store.sync() {
+                // Whether the batch reached the disk is unknown, and the pager refuses
+                // further writes until the database is reopened; in memory the commit
+                // does not happen.
+                unstamp(&t.undo, own, ts);
+                t.rollback_to(self, 0);
+                self.txns.end(t.snap.txn);
+                self.txns.publish(ts);
+                return Err(e);
+            }
+            self.finish_commit(&t, ts);
+            return Ok(());
+        }
+        self.finish_commit(&t, ts);
+        drop(state);
+        Ok(())
+    }
+
+    /// Publishes a written (and, if required, durable) commit and tidies up after it.
+    fn finish_commit(&self, t: &Transaction, ts: u64) {
         self.txns.publish(ts);
         for id in &t.dropped {
             self.tables.write().remove(id);
@@ -272,8 +305,14 @@ impl Database {
             // failure: a pager that cannot rewrite itself reports it on the next write.
             let _ = store.compact();
         }
-        drop(state);
-        Ok(())
+    }
+
+    /// Makes each commit return only after its batch is durable, by calling the pager's
+    /// `sync` after the batch is written and outside the commit lock: commits that arrive
+    /// while one fsync runs share the next one (group commit). Use it with a pager that
+    /// does not sync in `write_batch` itself (`FilePager` with `SyncMode::Normal`).
+    pub fn set_sync_on_commit(&self, on: bool) {
+        self.sync_on_commit.store(on, Ordering::Release);
     }
 
     /// Reclaims the space of every freed blob now (SQL `VACUUM`; a no-op in memory).
@@ -294,7 +333,7 @@ impl Database {
                 continue;
             }
             if let Some(store) = self.table_store(*id) {
-                let removed = store.compact(oldest)?;
+                let removed = store.compact(oldest, self.txns.last_commit())?;
                 if self.store.is_some() && !removed.is_empty() {
                     state.removed.entry(*id).or_default().extend(removed);
                 }

@@ -77,7 +77,8 @@ impl EngineBuilder {
     }
 
     /// When a durable database's commits reach the disk: [`SyncMode::Full`] (the
-    /// default: at every commit), [`SyncMode::Normal`] (when [`Engine::sync`] is called or
+    /// default: a commit returns once it is durable; concurrent commits share an fsync),
+    /// [`SyncMode::Normal`] (when [`Engine::sync`] is called or
     /// the engine closes; a crash may lose the latest commits, never part of one) or
     /// [`SyncMode::Off`] (left to the operating system).
     pub fn synchronous(mut self, mode: SyncMode) -> Self {
@@ -90,10 +91,18 @@ impl EngineBuilder {
         let db = match &self.path {
             None => Database::in_memory(),
             Some(p) => {
-                let options =
-                    FilePagerOptions::new().sync_mode(self.synchronous.unwrap_or(SyncMode::Full));
+                // Full: the pager writes without syncing and the engine syncs after each
+                // commit outside its commit lock, so concurrent commits share an fsync.
+                let mode = self.synchronous.unwrap_or(SyncMode::Full);
+                let pager_mode = match mode {
+                    SyncMode::Full => SyncMode::Normal,
+                    other => other,
+                };
+                let options = FilePagerOptions::new().sync_mode(pager_mode);
                 let pager = llkv_pagers::FilePager::open_with(p, options)?;
-                Database::open(pager, llkv_core::codec::ArrowCodec)?
+                let db = Database::open(pager, llkv_core::codec::ArrowCodec)?;
+                db.set_sync_on_commit(mode == SyncMode::Full);
+                db
             }
         };
         Ok(Engine {

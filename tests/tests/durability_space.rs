@@ -55,3 +55,47 @@ fn steady_updates_keep_the_file_bounded() {
         table(&[&[total.as_str(), "1000"]])
     );
 }
+
+/// Commits per second of 1-row autocommit inserts on a file with SyncMode::Full, from
+/// 1, 4 and 16 sessions (group commit lets concurrent commits share an fsync). Reported,
+/// not asserted.
+#[test]
+fn group_commit_throughput_is_reported() {
+    for sessions in [1usize, 4, 16] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let engine = Engine::open(dir.path().join("g.llkv")).expect("open");
+        let mut s = engine.session();
+        exec(&mut s, "CREATE TABLE t (session INTEGER, k INTEGER)");
+        let per_session = 60;
+        let started = std::time::Instant::now();
+        std::thread::scope(|scope| {
+            for id in 0..sessions {
+                let engine = engine.clone();
+                scope.spawn(move || {
+                    let mut s = engine.session();
+                    for k in 0..per_session {
+                        exec(&mut s, &format!("INSERT INTO t VALUES ({id}, {k})"));
+                    }
+                });
+            }
+        });
+        let elapsed = started.elapsed().as_secs_f64();
+        let n = sessions * per_session;
+        println!(
+            "SyncMode::Full, {sessions} session(s): {n} commits in {elapsed:.2} s = {:.0} commits/s",
+            n as f64 / elapsed
+        );
+        assert_eq!(
+            query(&mut s, "SELECT count(*) FROM t"),
+            table(&[&[n.to_string().as_str()]])
+        );
+        drop(s);
+        drop(engine);
+        let engine = Engine::open(dir.path().join("g.llkv")).expect("reopen");
+        let mut s = engine.session();
+        assert_eq!(
+            query(&mut s, "SELECT count(*) FROM t"),
+            table(&[&[n.to_string().as_str()]])
+        );
+    }
+}

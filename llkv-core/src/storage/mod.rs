@@ -194,12 +194,14 @@ impl RowGroup {
     }
 
     /// True if no mark of this group is pending (no running transaction wrote it).
-    pub fn is_settled(&self) -> bool {
-        let pending = |m: &AtomicU64| {
+    pub fn is_settled(&self, published: Timestamp) -> bool {
+        // Pending marks, and commit marks newer than the published timestamp (a commit
+        // still on its way to the disk), may yet change.
+        let moving = |m: &AtomicU64| {
             let v = m.load(Ordering::Acquire);
-            v != NEVER && v & PENDING_BIT != 0
+            v != NEVER && (v & PENDING_BIT != 0 || v > published)
         };
-        !self.created.iter().any(pending) && !self.deleted.iter().any(pending)
+        !self.created.iter().any(moving) && !self.deleted.iter().any(moving)
     }
 }
 
@@ -338,13 +340,13 @@ impl TableStore {
     /// Merges small settled trailing row groups and drops groups whose rows are all dead
     /// to every snapshot at or after `oldest`. Returns the groups that were removed (their
     /// blobs can be freed).
-    pub fn compact(&self, oldest: Timestamp) -> Result<Vec<Arc<RowGroup>>> {
+    pub fn compact(&self, oldest: Timestamp, published: Timestamp) -> Result<Vec<Arc<RowGroup>>> {
         let mut groups = self.groups.write();
         let mut removed = Vec::new();
         // Drop groups that nobody can see any more.
         let mut kept = Vec::with_capacity(groups.len());
         for g in groups.drain(..) {
-            if g.is_settled() && g.dead_rows(oldest).len() == g.num_rows() {
+            if g.is_settled(published) && g.dead_rows(oldest).len() == g.num_rows() {
                 removed.push(g);
             } else {
                 kept.push(g);
@@ -365,7 +367,7 @@ impl TableStore {
             if rows > ROW_GROUP_ROWS
                 || !tail
                     .iter()
-                    .all(|g| size_tier(g.num_rows()) == tier && g.is_settled())
+                    .all(|g| size_tier(g.num_rows()) == tier && g.is_settled(published))
             {
                 break;
             }

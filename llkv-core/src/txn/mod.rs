@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 
 use crate::storage::RowGroup;
 
@@ -80,12 +80,22 @@ pub enum UndoEntry {
 }
 
 /// The clock and the set of running transactions.
+///
+/// Commit timestamps are allocated in commit order ([`TxnManager::next_commit_ts`], under
+/// the database's commit lock) and published in the same order
+/// ([`TxnManager::publish`]): a commit whose batch became durable first still waits for the
+/// commits before it, so a snapshot never sees a later commit without an earlier one.
 #[derive(Debug)]
 pub struct TxnManager {
     next_txn: AtomicU64,
+    /// The newest timestamp handed to a committer.
+    allocated: AtomicU64,
+    /// The newest published timestamp: snapshots read up to it.
     last_commit: AtomicU64,
     /// Running transactions by id, with their read timestamps (for garbage collection).
     active: Mutex<BTreeMap<TxnId, Timestamp>>,
+    order: Mutex<()>,
+    published: Condvar,
 }
 
 impl TxnManager {
@@ -93,8 +103,11 @@ impl TxnManager {
     pub fn new(last_commit: Timestamp) -> Self {
         Self {
             next_txn: AtomicU64::new(1),
+            allocated: AtomicU64::new(last_commit),
             last_commit: AtomicU64::new(last_commit),
             active: Mutex::new(BTreeMap::new()),
+            order: Mutex::new(()),
+            published: Condvar::new(),
         }
     }
 
@@ -107,20 +120,27 @@ impl TxnManager {
         Snapshot { read_ts, txn }
     }
 
-    /// The newest commit timestamp.
+    /// The newest published commit timestamp.
     pub fn last_commit(&self) -> Timestamp {
         self.last_commit.load(Ordering::Acquire)
     }
 
     /// Allocates the next commit timestamp. The caller holds the commit lock, stamps its
-    /// marks and then calls [`TxnManager::publish`].
+    /// marks, writes its batch, and then calls [`TxnManager::publish`] exactly once with
+    /// it (also when the commit failed, so later commits are not held up).
     pub fn next_commit_ts(&self) -> Timestamp {
-        self.last_commit.load(Ordering::Acquire) + 1
+        self.allocated.fetch_add(1, Ordering::AcqRel) + 1
     }
 
-    /// Makes commit `ts` visible to snapshots that begin from now on.
+    /// Makes commit `ts` visible to snapshots that begin from now on, after every earlier
+    /// timestamp has been published.
     pub fn publish(&self, ts: Timestamp) {
+        let mut guard = self.order.lock();
+        while self.last_commit.load(Ordering::Acquire) + 1 < ts {
+            self.published.wait(&mut guard);
+        }
         self.last_commit.store(ts, Ordering::Release);
+        self.published.notify_all();
     }
 
     /// Forgets a finished transaction.
@@ -128,8 +148,8 @@ impl TxnManager {
         self.active.lock().remove(&txn);
     }
 
-    /// The oldest read timestamp of any running transaction (or the newest commit if none
-    /// runs): versions deleted at or before it are invisible to everyone.
+    /// The oldest read timestamp of any running transaction (or the newest published
+    /// commit if none runs): versions deleted at or before it are invisible to everyone.
     pub fn oldest_active_read_ts(&self) -> Timestamp {
         let active = self.active.lock();
         active
