@@ -24,19 +24,30 @@ pub(crate) const LANES: usize = 16;
 #[inline(always)]
 pub(crate) fn add_int_chunk<T: NativeInt>(chunk: &[T], word: u64, hi: &mut i64, lo: &mut i64) {
     for (i, v) in chunk.iter().enumerate() {
-        let keep = (word >> i) & 1 == 1;
+        let keep = 0i64.wrapping_sub(((word >> i) & 1) as i64);
         let (h, l) = v.split();
-        *hi = hi.wrapping_add(if keep { h } else { 0 });
-        *lo = lo.wrapping_add(if keep { l } else { 0 });
+        *hi = hi.wrapping_add(h & keep);
+        *lo = lo.wrapping_add(l & keep);
     }
 }
 
-/// Adds the values of `chunk` whose bit is set in `word` into the lanes.
+/// Adds the values of `chunk` whose bit is set in `word` into the lanes (value `i` of
+/// the chunk into lane `i % LANES`).
 #[inline(always)]
 pub(crate) fn add_float_chunk<T: Native>(chunk: &[T], word: u64, acc: &mut [f64; LANES]) {
-    for (i, v) in chunk.iter().enumerate() {
-        let keep = (word >> i) & 1 == 1;
-        acc[i % LANES] += if keep { v.to_f64() } else { 0.0 };
+    let mut groups = chunk.chunks_exact(LANES);
+    for (g, group) in (&mut groups).enumerate() {
+        let bits = word >> (g * LANES);
+        for (l, (a, v)) in acc.iter_mut().zip(group).enumerate() {
+            // All ones when the bit is set: integer ops the vectorizer handles well.
+            let keep = 0u64.wrapping_sub((bits >> l) & 1);
+            *a += f64::from_bits(v.to_f64().to_bits() & keep);
+        }
+    }
+    let base = chunk.len() - groups.remainder().len();
+    for (l, (a, v)) in acc.iter_mut().zip(groups.remainder()).enumerate() {
+        let keep = (word >> (base + l)) & 1 == 1;
+        *a += if keep { v.to_f64() } else { 0.0 };
     }
 }
 

@@ -118,13 +118,14 @@ impl ArithOptions {
     }
 }
 
-/// Replaces `out` with `a[i] OP b[i]` (wrapped); returns true if any row overflowed.
-/// A zero divisor yields 0 here: callers mask those rows.
+/// Replaces `out` with `a[i] OP b[i]` (wrapped); returns whether any row overflowed and
+/// whether any divisor was zero. A zero divisor yields 0 here: callers mask those rows.
 #[kernel(types(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64), cpu(baseline, avx2, avx512, neon), krate = crate)]
-pub fn arith_arrays<T: Native>(a: &[T], b: &[T], op: ArithOp, out: &mut Vec<T>) -> bool {
+pub fn arith_arrays<T: Native>(a: &[T], b: &[T], op: ArithOp, out: &mut Vec<T>) -> (bool, bool) {
     out.clear();
     out.reserve(a.len());
     let mut overflow = false;
+    let mut zero = false;
     match op {
         ArithOp::Add => out.extend(a.iter().zip(b).map(|(&x, &y)| {
             let (r, o) = x.overflowing_add(y);
@@ -142,16 +143,19 @@ pub fn arith_arrays<T: Native>(a: &[T], b: &[T], op: ArithOp, out: &mut Vec<T>) 
             r
         })),
         ArithOp::Div => out.extend(a.iter().zip(b).map(|(&x, &y)| {
-            let (r, o) = x.overflowing_div(if y.is_zero() { T::ONE } else { y });
+            // `overflowing_div` maps a zero divisor to (0, false).
+            let (r, o) = x.overflowing_div(y);
             overflow |= o;
-            if y.is_zero() { T::ZERO } else { r }
+            zero |= y.is_zero();
+            r
         })),
     }
-    overflow
+    (overflow, zero)
 }
 
-/// Replaces `out` with `a[i] OP s` (or `s OP a[i]` when `scalar_left`); returns true if any
-/// row overflowed. A zero divisor yields 0: callers mask those rows.
+/// Replaces `out` with `a[i] OP s` (or `s OP a[i]` when `scalar_left`); returns whether any
+/// row overflowed and whether any divisor was zero. A zero divisor yields 0: callers mask
+/// those rows.
 #[kernel(types(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64), cpu(baseline, avx2, avx512, neon), krate = crate)]
 pub fn arith_scalar<T: Native>(
     a: &[T],
@@ -159,56 +163,43 @@ pub fn arith_scalar<T: Native>(
     op: ArithOp,
     scalar_left: bool,
     out: &mut Vec<T>,
-) -> bool {
-    out.clear();
-    out.reserve(a.len());
-    let mut overflow = false;
-    let mut run = |f: &dyn Fn(T) -> (T, bool)| {
-        // Not reached in the hot arms below; kept for the rare ones.
-        out.extend(a.iter().map(|&x| {
-            let (r, o) = f(x);
-            overflow |= o;
-            r
-        }));
+) -> (bool, bool) {
+    let zero_divisor = match (op, scalar_left) {
+        (ArithOp::Div, false) => s.is_zero(),
+        (ArithOp::Div, true) => a.iter().any(|x| x.is_zero()),
+        _ => false,
     };
-    match (op, scalar_left) {
-        (ArithOp::Add, _) => {
-            drop(run);
-            out.extend(a.iter().map(|&x| {
-                let (r, o) = x.overflowing_add(s);
-                overflow |= o;
-                r
-            }));
-        }
-        (ArithOp::Mul, _) => {
-            drop(run);
-            out.extend(a.iter().map(|&x| {
-                let (r, o) = x.overflowing_mul(s);
-                overflow |= o;
-                r
-            }));
-        }
-        (ArithOp::Sub, false) => {
-            drop(run);
-            out.extend(a.iter().map(|&x| {
-                let (r, o) = x.overflowing_sub(s);
-                overflow |= o;
-                r
-            }));
-        }
-        (ArithOp::Sub, true) => run(&|x: T| s.overflowing_sub(x)),
+    let overflow = match (op, scalar_left) {
+        (ArithOp::Add, _) => map_overflowing(a, out, |x: T| x.overflowing_add(s)),
+        (ArithOp::Mul, _) => map_overflowing(a, out, |x: T| x.overflowing_mul(s)),
+        (ArithOp::Sub, false) => map_overflowing(a, out, |x: T| x.overflowing_sub(s)),
+        (ArithOp::Sub, true) => map_overflowing(a, out, |x: T| s.overflowing_sub(x)),
         (ArithOp::Div, false) => {
             let d = if s.is_zero() { T::ONE } else { s };
-            run(&|x: T| x.overflowing_div(d))
+            map_overflowing(a, out, |x: T| x.overflowing_div(d))
         }
-        (ArithOp::Div, true) => run(&|x: T| {
+        (ArithOp::Div, true) => map_overflowing(a, out, |x: T| {
             if x.is_zero() {
                 (T::ZERO, false)
             } else {
                 s.overflowing_div(x)
             }
         }),
-    }
+    };
+    (overflow, zero_divisor)
+}
+
+/// Replaces `out` with `f(a[i]).0`; true if any `f(a[i]).1`.
+#[inline(always)]
+fn map_overflowing<T: Copy, F: Fn(T) -> (T, bool)>(a: &[T], out: &mut Vec<T>, f: F) -> bool {
+    out.clear();
+    out.reserve(a.len());
+    let mut overflow = false;
+    out.extend(a.iter().map(|&x| {
+        let (r, o) = f(x);
+        overflow |= o;
+        r
+    }));
     overflow
 }
 
@@ -251,25 +242,28 @@ fn typed<T: KernelType>(
     opts: ArithOptions,
 ) -> Result<ArrayRef> {
     let mut nulls = nulls;
+    let mut out = Vec::new();
+    let (overflow, zero) = match (&l, &r) {
+        (Side::Array(a), Side::Array(b)) => arith_arrays::<T>(a.values(), b.values(), op, &mut out),
+        (Side::Array(a), Side::Scalar(s)) => arith_scalar::<T>(a.values(), *s, op, false, &mut out),
+        (Side::Scalar(s), Side::Array(b)) => arith_scalar::<T>(b.values(), *s, op, true, &mut out),
+        (Side::Scalar(a), Side::Scalar(b)) => {
+            let (v, o) = op.apply(*a, *b);
+            out = vec![v; len];
+            (o, op == ArithOp::Div && b.is_zero())
+        }
+    };
     // Zero divisors: NULL or an error.
-    if op == ArithOp::Div {
+    if zero {
         let nonzero = match &r {
-            Side::Scalar(s) => {
-                if s.is_zero() {
-                    None
-                } else {
-                    Some(None)
-                }
-            }
+            Side::Scalar(_) => None,
             Side::Array(b) => {
                 let mut w = vec![0u64; len.div_ceil(64)];
                 nonzero_words::<T>(b.values(), &mut w);
-                let nz = bool_buffer(w, len);
-                Some(Some(nz).filter(|nz| nz.count_set_bits() < len))
+                Some(bool_buffer(w, len))
             }
         };
         match nonzero {
-            Some(None) => {}
             None => {
                 if opts.div_by_zero == DivZeroPolicy::Error
                     && any_valid(len, nulls.as_ref(), |_| true)
@@ -281,7 +275,7 @@ fn typed<T: KernelType>(
                     len,
                 ));
             }
-            Some(Some(nz)) => {
+            Some(nz) => {
                 if opts.div_by_zero == DivZeroPolicy::Error
                     && any_valid(len, nulls.as_ref(), |i| !nz.value(i))
                 {
@@ -292,21 +286,6 @@ fn typed<T: KernelType>(
             }
         }
     }
-    let mut out = Vec::new();
-    let overflow = match (&l, &r) {
-        (Side::Array(a), Side::Array(b)) => arith_arrays::<T>(a.values(), b.values(), op, &mut out),
-        (Side::Array(a), Side::Scalar(s)) => arith_scalar::<T>(a.values(), *s, op, false, &mut out),
-        (Side::Scalar(s), Side::Array(b)) => arith_scalar::<T>(b.values(), *s, op, true, &mut out),
-        (Side::Scalar(a), Side::Scalar(b)) => {
-            let (v, o) = if op == ArithOp::Div && b.is_zero() {
-                (T::ZERO, false)
-            } else {
-                op.apply(*a, *b)
-            };
-            out = vec![v; len];
-            o
-        }
-    };
     // Only overflow in a row that is not NULL counts.
     let overflow = overflow
         && (nulls.as_ref().is_none_or(|n| n.null_count() == 0)

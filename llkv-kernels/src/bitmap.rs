@@ -12,7 +12,7 @@ use arrow::buffer::{BooleanBuffer, Buffer, NullBuffer};
 pub fn words(b: &BooleanBuffer) -> Cow<'_, [u64]> {
     let need = b.len().div_ceil(64);
     #[cfg(target_endian = "little")]
-    if b.offset() % 8 == 0 {
+    if b.offset().is_multiple_of(8) {
         let start = b.offset() / 8;
         if let Some(bytes) = b.inner().as_slice().get(start..start + need * 8) {
             // SAFETY: every bit pattern is a valid `u64`; `align_to` only reinterprets the
@@ -152,8 +152,9 @@ impl BitWriter {
         }
     }
 
+    /// Appends the low `count` bits of `bits` (the rest must be zero).
     #[inline]
-    fn push_bits(&mut self, bits: u64, count: usize) {
+    pub(crate) fn push_bits(&mut self, bits: u64, count: usize) {
         if count == 0 {
             return;
         }
@@ -199,7 +200,7 @@ impl BitWriter {
 
     /// The bitmap of every bit pushed.
     pub(crate) fn finish(mut self) -> BooleanBuffer {
-        if self.n % 64 != 0 {
+        if !self.n.is_multiple_of(64) {
             self.words.push(self.cur);
         }
         bool_buffer(self.words, self.n)

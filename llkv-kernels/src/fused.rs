@@ -19,7 +19,7 @@ use crate::aggregate::{LANES, SUM_BLOCK, SumValue, add_float_chunk, add_int_chun
 use crate::bitmap::{chunk_word, valid_words};
 use crate::compare::{CmpOp, with_op};
 use crate::native::{NativeFloat, NativeInt};
-use crate::select::compact;
+use crate::select::{compact, compress_append, has_wide_compress};
 use crate::{KernelError, KernelType, Native, Result, dispatch_native, kernel, primitive};
 
 /// Calls `g(chunk_index, chunk, word)` for every 64-value chunk, `word` holding
@@ -142,9 +142,9 @@ pub fn sum_cmp_float<T: NativeFloat>(
 }
 
 /// Checks `scalar` is one value of `array`'s type; `None` if it is NULL.
-fn scalar_of<'a, T: Native>(
+fn scalar_of<T: Native>(
     array: &dyn Array,
-    scalar: &'a dyn Array,
+    scalar: &dyn Array,
     kernel: &'static str,
 ) -> Result<Option<T>> {
     if scalar.len() != 1 {
@@ -176,7 +176,24 @@ pub fn filter_cmp_typed<T: KernelType>(
 ) -> PrimitiveArray<T::Arrow> {
     let valid = valid_words(array.nulls());
     let mut out = Vec::new();
-    filter_cmp_values::<T>(array.values(), valid.as_deref(), scalar, op, &mut out);
+    if has_wide_compress::<T>() {
+        // Compare a cache-sized block into 64 words on the stack, then compress it.
+        let mut words = [0u64; 64];
+        for (b, block) in array.values().chunks(4096).enumerate() {
+            let nw = block.len().div_ceil(64);
+            let words = &mut words[..nw];
+            crate::compare::cmp_scalar::<T>(block, scalar, op, words);
+            if let Some(v) = &valid {
+                let v = v.get(b * 64..).unwrap_or(&[]);
+                for (i, w) in words.iter_mut().enumerate() {
+                    *w &= v.get(i).copied().unwrap_or(0);
+                }
+            }
+            compress_append(block, words, &mut out);
+        }
+    } else {
+        filter_cmp_values::<T>(array.values(), valid.as_deref(), scalar, op, &mut out);
+    }
     if out.capacity() > 2 * out.len() + 64 {
         out.shrink_to_fit();
     }

@@ -40,6 +40,8 @@ pub mod fused;
 pub mod hash;
 pub mod native;
 pub mod select;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 
 pub use cpu::CpuLevel;
 pub use error::{KernelError, Result};

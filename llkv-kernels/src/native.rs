@@ -56,7 +56,7 @@ pub trait Native:
     fn is_zero(self) -> bool;
 }
 
-/// The integer natives, which [`sum`](crate::aggregate::sum_int) adds exactly.
+/// The integer natives, which [`sum_int`](fn@crate::aggregate::sum_int) adds exactly.
 pub trait NativeInt: Native {
     /// `(hi, lo)` with `value == hi * 2^32 + lo` and `lo` in `0..2^32`, so that sums of up
     /// to 2^30 values of each half fit in an `i64` and vectorize.

@@ -96,8 +96,68 @@ pub fn take_values<T: Native>(values: &[T], indices: &[u32], out: &mut Vec<T>) {
     );
 }
 
+/// True when [`compress_append`] has a fast path for `T` on this CPU.
+pub(crate) fn has_wide_compress<T: Native>() -> bool {
+    cfg!(target_arch = "x86_64")
+        && matches!(std::mem::size_of::<T>(), 4 | 8)
+        && crate::cpu::detected().includes(crate::CpuLevel::Avx512)
+}
+
+/// Appends the values selected by `mask` to `out` with AVX-512 compress, when
+/// [`has_wide_compress`]; returns false (nothing done) otherwise.
+pub(crate) fn compress_append<T: Native>(values: &[T], mask: &[u64], out: &mut Vec<T>) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if has_wide_compress::<T>() {
+        let total = count_ones(mask, values.len());
+        out.reserve(total + 64);
+        let len0 = out.len();
+        let dst = out.spare_capacity_mut();
+        let (n, done) = if std::mem::size_of::<T>() == 4 {
+            // SAFETY: `T` is a 4-byte primitive (every bit pattern valid, alignment 4),
+            // so its values and slots can be viewed as `u32`.
+            let (v, d) = unsafe {
+                (
+                    std::slice::from_raw_parts(values.as_ptr().cast::<u32>(), values.len()),
+                    std::slice::from_raw_parts_mut(
+                        dst.as_mut_ptr().cast::<MaybeUninit<u32>>(),
+                        dst.len(),
+                    ),
+                )
+            };
+            // SAFETY: avx512f is part of the detected level (`has_wide_compress`).
+            unsafe { crate::x86::compress32(v, mask, d, 0) }
+        } else {
+            // SAFETY: as above, for an 8-byte primitive and `u64`.
+            let (v, d) = unsafe {
+                (
+                    std::slice::from_raw_parts(values.as_ptr().cast::<u64>(), values.len()),
+                    std::slice::from_raw_parts_mut(
+                        dst.as_mut_ptr().cast::<MaybeUninit<u64>>(),
+                        dst.len(),
+                    ),
+                )
+            };
+            // SAFETY: avx512f is part of the detected level (`has_wide_compress`).
+            unsafe { crate::x86::compress64(v, mask, d, 0) }
+        };
+        let dst = out.spare_capacity_mut();
+        let mut n = n;
+        let rest = values.get(done * 64..).unwrap_or(&[]);
+        for (chunk, &w) in rest.chunks(64).zip(mask.get(done..).unwrap_or(&[])) {
+            n = compact(chunk, w, dst, n);
+        }
+        // SAFETY: the compress loop wrote every slot below the `n` it returned (each store
+        // writes 16 or 8 whole slots at `n`, then `n` grows by at most that many), and
+        // `compact` continues the same way with room for `total + 64` values.
+        unsafe { out.set_len(len0 + n.min(total)) };
+        return true;
+    }
+    let _ = (values, mask, out);
+    false
+}
+
 /// The validity of the rows `mask` keeps, or `None` if `nulls` has no NULLs.
-fn filter_nulls(
+pub(crate) fn filter_nulls(
     nulls: Option<&NullBuffer>,
     mask: &[u64],
     len: usize,
@@ -105,6 +165,12 @@ fn filter_nulls(
 ) -> Option<NullBuffer> {
     let valid = valid_words(nulls)?;
     let mut w = BitWriter::with_capacity(kept);
+    #[cfg(target_arch = "x86_64")]
+    if crate::cpu::detected().includes(crate::CpuLevel::Avx2) {
+        // SAFETY: bmi2 is part of the detected Avx2 level.
+        unsafe { crate::x86::select_bits(&valid, mask, len, &mut w) };
+        return Some(NullBuffer::new(w.finish())).filter(|n| n.null_count() > 0);
+    }
     for (i, (&m, &v)) in mask.iter().zip(valid.iter()).enumerate() {
         let rem = len - i * 64;
         let m = if rem < 64 { m & ((1u64 << rem) - 1) } else { m };
@@ -120,7 +186,9 @@ fn filter_native<T: KernelType>(
     mask: &[u64],
 ) -> (Vec<T>, Option<NullBuffer>) {
     let mut out = Vec::new();
-    filter_words::<T>(values, mask, &mut out);
+    if !compress_append(values, mask, &mut out) {
+        filter_words::<T>(values, mask, &mut out);
+    }
     let kept = out.len();
     (out, filter_nulls(nulls, mask, values.len(), kept))
 }
@@ -249,22 +317,16 @@ fn take_native<T: KernelType>(
     let mut out = Vec::new();
     take_values::<T>(values, indices.values(), &mut out);
     let idx = indices.values();
-    let nulls = match (
-        indices.nulls().filter(|n| n.null_count() > 0),
-        nulls.filter(|n| n.null_count() > 0),
-    ) {
-        (None, None) => None,
-        (inulls, vnulls) => {
-            let b = BooleanBuffer::collect_bool(idx.len(), |i| {
-                inulls.is_none_or(|n| n.is_valid(i))
-                    && vnulls.is_none_or(|n| {
-                        let j = idx[i].as_usize();
-                        j < n.len() && n.is_valid(j)
-                    })
-            });
-            Some(NullBuffer::new(b)).filter(|n| n.null_count() > 0)
-        }
-    };
+    // Validity of the gathered values, then AND the indices' own validity (whole words).
+    let gathered = nulls.filter(|n| n.null_count() > 0).map(|n| {
+        let bits = n.inner();
+        NullBuffer::new(BooleanBuffer::collect_bool(idx.len(), |i| {
+            let j = idx[i].as_usize();
+            j < bits.len() && bits.value(j)
+        }))
+    });
+    let nulls =
+        NullBuffer::union(indices.nulls(), gathered.as_ref()).filter(|n| n.null_count() > 0);
     (out, nulls)
 }
 

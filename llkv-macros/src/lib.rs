@@ -630,7 +630,7 @@ fn expand(attr: TokenStream2, item: ItemFn) -> syn::Result<TokenStream2> {
             ReturnType::Type(_, ty) => quote! { #ty },
         };
         let doc = format!(
-            "Runs [`{name}`](super::{name}) on Arrow arrays: matches the type of `{first}` once, \
+            "Runs [`{name}`](fn@super::{name}) on Arrow arrays: matches the type of `{first}` once, \
              checks the other array arguments have the same type, and passes the value \
              buffers (NULL slots included; validity is the caller's business).\n\n# Errors\n\n\
              `KernelError::UnsupportedType` for a type not in {type_list}, \
@@ -653,17 +653,18 @@ fn expand(attr: TokenStream2, item: ItemFn) -> syn::Result<TokenStream2> {
     };
 
     let mod_doc = format!(
-        "Stamped-out versions of [`{name}`](super::{name}): types {type_list}; cpu levels \
+        "Stamped-out versions of [`{name}`](fn@super::{name}): types {type_list}; cpu levels \
          {level_list}."
     );
-    let trait_doc =
-        format!("The element types [`{name}`](super::{name}) was stamped out for ({type_list}).");
+    let trait_doc = format!(
+        "The element types [`{name}`](fn@super::{name}) was stamped out for ({type_list})."
+    );
     let unimpl_msg = format!("kernel `{name}` was not stamped out for `{{Self}}`");
     let unimpl_label = format!("`{name}` has no version for `{{Self}}`");
     let unimpl_note =
         format!("`{name}` was stamped out for {type_list}: add the type to its `types(...)`");
     let call_at_doc = format!(
-        "Runs [`{name}`](super::{name}) at `level`, lowered to the best level this CPU \
+        "Runs [`{name}`](fn@super::{name}) at `level`, lowered to the best level this CPU \
          supports and this kernel was stamped for."
     );
 
