@@ -73,5 +73,19 @@ impl From<sqlparser::parser::ParserError> for Error {
     }
 }
 
+impl From<llkv_kernels::KernelError> for Error {
+    fn from(e: llkv_kernels::KernelError) -> Self {
+        match e {
+            llkv_kernels::KernelError::Overflow { .. } => {
+                Error::Execution("integer overflow".into())
+            }
+            llkv_kernels::KernelError::DivisionByZero => {
+                Error::Execution("division by zero".into())
+            }
+            other => Error::Execution(other.to_string()),
+        }
+    }
+}
+
 /// The engine's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

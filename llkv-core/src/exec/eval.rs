@@ -16,6 +16,7 @@ use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use arrow::error::ArrowError;
 use arrow::row::{RowConverter, SortField};
 use hashbrown::HashSet;
+use llkv_kernels::compare::{CmpOp, compare_datum};
 use llkv_traits::{Coercion, DivisionByZero, IntegerOverflow, ScalarValue};
 
 use super::ExecCtx;
@@ -337,12 +338,14 @@ fn binary_arrays(ctx: &ExecCtx<'_>, op: BinaryOp, lo: &Operand, ro: &Operand) ->
     let (l, r) = (lo.datum(), ro.datum());
     let b = |x: BooleanArray| -> Result<ArrayRef> { Ok(Arc::new(x)) };
     match op {
-        BinaryOp::Eq => b(cmp::eq(l, r)?),
-        BinaryOp::NotEq => b(cmp::neq(l, r)?),
-        BinaryOp::Lt => b(cmp::lt(l, r)?),
-        BinaryOp::LtEq => b(cmp::lt_eq(l, r)?),
-        BinaryOp::Gt => b(cmp::gt(l, r)?),
-        BinaryOp::GtEq => b(cmp::gt_eq(l, r)?),
+        // Comparisons run on llkv-kernels (stamped out per type and CPU level; other
+        // types fall back to Arrow's kernels inside `compare_datum`).
+        BinaryOp::Eq => b(compare_datum(l, r, CmpOp::Eq)?),
+        BinaryOp::NotEq => b(compare_datum(l, r, CmpOp::NotEq)?),
+        BinaryOp::Lt => b(compare_datum(l, r, CmpOp::Lt)?),
+        BinaryOp::LtEq => b(compare_datum(l, r, CmpOp::LtEq)?),
+        BinaryOp::Gt => b(compare_datum(l, r, CmpOp::Gt)?),
+        BinaryOp::GtEq => b(compare_datum(l, r, CmpOp::GtEq)?),
         BinaryOp::IsNotDistinct => b(cmp::not_distinct(l, r)?),
         BinaryOp::IsDistinct => b(cmp::distinct(l, r)?),
         BinaryOp::And | BinaryOp::Or => {

@@ -426,16 +426,10 @@ fn pruned(group: &RowGroup, projection: &[usize], filters: &[Expr]) -> bool {
     false
 }
 
+/// Keeps the rows where `mask` is true (llkv-kernels' filter: one pass per column over
+/// the mask's words; zero-column batches keep their row count).
 fn filter_record_batch(batch: &RecordBatch, mask: &BooleanArray) -> Result<RecordBatch> {
-    if batch.num_columns() == 0 {
-        let rows = mask.true_count();
-        return Ok(RecordBatch::try_new_with_options(
-            batch.schema(),
-            vec![],
-            &RecordBatchOptions::new().with_row_count(Some(rows)),
-        )?);
-    }
-    Ok(compute::filter_record_batch(batch, mask)?)
+    Ok(llkv_kernels::select::filter_record_batch(batch, mask)?)
 }
 
 /// Keeps the rows of `batch` for which every predicate is true.
