@@ -9,7 +9,7 @@ pub mod eval;
 pub mod scalar_functions;
 
 mod aggregate;
-mod index;
+pub(crate) mod index;
 mod join;
 
 use std::cell::RefCell;
@@ -339,11 +339,7 @@ fn scan_group(
         return Ok(None);
     }
     if let Some((rows, used)) = index::lookup(group, projection, filters, indexed)? {
-        let visible = group.visibility(&ctx.snap);
-        let rows: UInt32Array = rows
-            .into_iter()
-            .filter(|&r| visible.value(r as usize))
-            .collect();
+        let rows: UInt32Array = group.visible_among(&ctx.snap, &rows).into();
         if rows.is_empty() {
             return Ok(None);
         }

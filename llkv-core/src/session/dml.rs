@@ -6,6 +6,9 @@ use std::sync::atomic::Ordering;
 use arrow::array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
 use arrow::datatypes::DataType;
 use arrow::row::{RowConverter, SortField};
+use std::cmp::Ordering::{Equal, Less};
+
+use arrow::array::make_comparator;
 use hashbrown::HashSet;
 use sqlparser::ast::{self, AssignmentTarget, Delete, FromTable, Insert, Statement, TableObject};
 use sqlparser::parser::Parser;
@@ -207,34 +210,56 @@ fn check_unique(
         if set.is_empty() {
             continue;
         }
+        // Look each new key up in every row group's sorted order of the key's first
+        // column (the groups' part of the index), instead of encoding every stored key.
         let own = t.snap.own_mark();
+        let candidates: Vec<usize> = (0..batch.num_rows())
+            .filter(|&i| !new_cols.iter().any(|c| c.is_null(i)))
+            .collect();
+        let opts = arrow::compute::SortOptions::default();
         for g in store.groups() {
             let created = g.created();
             let deleted = g.deleted();
-            let rows = conv.convert_columns(&key_cols(g.batch()))?;
-            for i in 0..g.num_rows() {
-                let c = created[i].load(Ordering::Acquire);
-                let d = deleted[i].load(Ordering::Acquire);
-                if c == NEVER {
-                    continue;
-                }
-                let visible = t.snap.sees(c, d);
-                let concurrent = !visible
-                    && d == NEVER
-                    && c != own
-                    && ((c & PENDING_BIT != 0) || c > t.snap.read_ts);
-                if !visible && !concurrent {
-                    continue;
-                }
-                if set.contains(rows.row(i).data()) {
-                    return Err(if visible {
-                        Error::Constraint(format!("UNIQUE constraint failed: {names}"))
-                    } else {
-                        Error::Conflict(format!(
+            let stored = key_cols(g.batch());
+            let order = g.sorted_order(key[0])?;
+            let non_null = &order.values()[stored[0].null_count()..];
+            let first = make_comparator(stored[0].as_ref(), new_cols[0].as_ref(), opts)?;
+            let rest = stored[1..]
+                .iter()
+                .zip(&new_cols[1..])
+                .map(|(a, b)| make_comparator(a.as_ref(), b.as_ref(), opts))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            for &i in &candidates {
+                let lower = non_null.partition_point(|&r| first(r as usize, i) == Less);
+                for &r in &non_null[lower..] {
+                    let r = r as usize;
+                    if first(r, i) != Equal {
+                        break;
+                    }
+                    if rest.iter().any(|eq| eq(r, i) != Equal) {
+                        continue;
+                    }
+                    let c = created[r].load(Ordering::Acquire);
+                    let d = deleted[r].load(Ordering::Acquire);
+                    if c == NEVER {
+                        continue;
+                    }
+                    let visible = t.snap.sees(c, d);
+                    let concurrent = !visible
+                        && d == NEVER
+                        && c != own
+                        && ((c & PENDING_BIT != 0) || c > t.snap.read_ts);
+                    if visible {
+                        return Err(Error::Constraint(format!(
+                            "UNIQUE constraint failed: {names}"
+                        )));
+                    }
+                    if concurrent {
+                        return Err(Error::Conflict(format!(
                             "a concurrent transaction wrote the same key of {}",
                             meta.name
-                        ))
-                    });
+                        )));
+                    }
                 }
             }
         }
@@ -283,19 +308,31 @@ fn matching_rows(
     ctx: &ExecCtx<'_>,
     store: &TableStore,
     filter: Option<&Expr>,
+    indexed: &[usize],
 ) -> Result<Vec<(Arc<RowGroup>, UInt32Array, RecordBatch)>> {
+    // A conjunct comparing an indexed column with constants picks the candidate rows by
+    // binary search (exec::index), as in scans.
+    let mut conjuncts = Vec::new();
+    if let Some(f) = filter {
+        split_and(f, &mut conjuncts);
+    }
+    let projection: Vec<usize> = (0..store.schema().fields().len()).collect();
     let mut out = Vec::new();
     for g in store.groups() {
-        let visible = g.visibility(&ctx.snap);
-        if visible.true_count() == 0 {
+        let candidates = crate::exec::index::lookup(&g, &projection, &conjuncts, indexed)?;
+        let idx: UInt32Array = match &candidates {
+            Some((rows, _)) => g.visible_among(&ctx.snap, rows).into(),
+            None => g
+                .visibility(&ctx.snap)
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| *v == Some(true))
+                .map(|(i, _)| i as u32)
+                .collect(),
+        };
+        if idx.is_empty() {
             continue;
         }
-        let idx: UInt32Array = visible
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| *v == Some(true))
-            .map(|(i, _)| i as u32)
-            .collect();
         let batch = crate::exec::take_batch(g.batch(), &idx)?;
         let (idx, batch) = match filter {
             None => (idx, batch),
@@ -323,6 +360,32 @@ fn matching_rows(
         }
     }
     Ok(out)
+}
+
+/// Splits `a AND b AND c` into conjuncts.
+fn split_and(e: &Expr, out: &mut Vec<Expr>) {
+    match e {
+        Expr::Binary(crate::plan::BinaryOp::And, a, b) => {
+            split_and(a, out);
+            split_and(b, out);
+        }
+        other => out.push(other.clone()),
+    }
+}
+
+/// Columns that lead a key or an index of the table: lookups on them can binary-search.
+fn indexed_columns(s: &Session, t: &Transaction, meta: &TableMeta) -> Result<Vec<usize>> {
+    let mut cols: Vec<usize> = meta
+        .unique_keys()
+        .filter_map(|k| k.first().copied())
+        .collect();
+    let catalog = s.db.catalog_view(t.snap);
+    for index in crate::binder::CatalogAccess::indexes(&catalog, meta.id)? {
+        cols.extend(index.primary_key.first().copied());
+    }
+    cols.sort_unstable();
+    cols.dedup();
+    Ok(cols)
 }
 
 /// The batch with one more column: each row's position in its group.
@@ -414,7 +477,12 @@ pub(super) fn update(
     }
     let ctx = ExecCtx::new(t.snap, s.semantics());
     // Phase 1: compute every new row version from the statement's snapshot.
-    let matches = matching_rows(&ctx, &store, filter.as_ref())?;
+    let matches = matching_rows(
+        &ctx,
+        &store,
+        filter.as_ref(),
+        &indexed_columns(s, t, &meta)?,
+    )?;
     let mut new_batches = Vec::with_capacity(matches.len());
     for (_, _, batch) in &matches {
         let mut cols = batch.columns().to_vec();
@@ -471,7 +539,12 @@ pub(super) fn delete(s: &Session, t: &mut Transaction, d: &Delete) -> Result<Sta
         .map(|w| binder.bind_condition(w, &scope, &mut None))
         .transpose()?;
     let ctx = ExecCtx::new(t.snap, s.semantics());
-    let matches = matching_rows(&ctx, &store, filter.as_ref())?;
+    let matches = matching_rows(
+        &ctx,
+        &store,
+        filter.as_ref(),
+        &indexed_columns(s, t, &meta)?,
+    )?;
     let mut count = 0u64;
     for (g, idx, _) in &matches {
         store.mark_deleted(g, idx.values(), &t.snap, &mut t.undo, &meta.name)?;

@@ -180,6 +180,21 @@ impl RowGroup {
         BooleanArray::new(buf, None)
     }
 
+    /// Those of `rows` visible to `snap` (for index lookups, which need not look at the
+    /// rest of the group).
+    pub fn visible_among(&self, snap: &Snapshot, rows: &[u32]) -> Vec<u32> {
+        rows.iter()
+            .copied()
+            .filter(|&r| {
+                let r = r as usize;
+                snap.sees(
+                    self.created[r].load(Ordering::Acquire),
+                    self.deleted[r].load(Ordering::Acquire),
+                )
+            })
+            .collect()
+    }
+
     /// The rows dead to every snapshot that reads at `oldest` or later: never created, or
     /// deleted by a commit at or before `oldest`. Pending marks count as alive.
     pub fn dead_rows(&self, oldest: Timestamp) -> Vec<u32> {
