@@ -1,13 +1,16 @@
-//! A pager's blob type must be a read-only byte handle: a `String` is not.
+//! A pager's blob type must be a read-only byte handle: a plain struct is not.
 
 use llkv_traits::{Pager, PagerError, PhysicalKey, WriteBatch};
+
+#[derive(Clone)]
+struct Text(Vec<char>);
 
 struct Stringly;
 
 impl Pager for Stringly {
-    type Blob = String;
+    type Blob = Text;
 
-    fn get_many(&self, keys: &[PhysicalKey]) -> Result<Vec<Option<String>>, PagerError> {
+    fn get_many(&self, keys: &[PhysicalKey]) -> Result<Vec<Option<Text>>, PagerError> {
         Ok(vec![None; keys.len()])
     }
 
