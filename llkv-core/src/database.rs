@@ -542,27 +542,10 @@ impl Database {
     }
 }
 
+/// Takes a failed commit's timestamp `ts` back out of its marks (they become pending for
+/// `own` again, ready to be rolled back).
 fn unstamp(undo: &[UndoEntry], own: u64, ts: u64) {
-    for e in undo {
-        match e {
-            UndoEntry::Insert { group, start, end } => {
-                for m in &group.created()[*start..*end] {
-                    let _ = m.compare_exchange(ts, own, Ordering::AcqRel, Ordering::Relaxed);
-                }
-            }
-            UndoEntry::Delete { group, rows } => {
-                for &r in rows {
-                    let _ = group.deleted()[r as usize].compare_exchange(
-                        ts,
-                        own,
-                        Ordering::AcqRel,
-                        Ordering::Relaxed,
-                    );
-                }
-            }
-            UndoEntry::CreateTable(_) => {}
-        }
-    }
+    txn::swap_marks(undo, ts, own, own);
 }
 
 /// The catalog as one snapshot sees it.

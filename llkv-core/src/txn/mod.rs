@@ -160,13 +160,17 @@ impl TxnManager {
     }
 }
 
-/// Stamps every mark of `undo` with the commit timestamp `ts`.
-pub fn stamp_commit(undo: &[UndoEntry], own: u64, ts: Timestamp) {
+/// Replaces, in every mark `undo` recorded, the value `from` by `insert_to` (for inserted
+/// rows' `created` marks) or `delete_to` (for deleted rows' `deleted` marks). Marks that
+/// hold anything else are left alone (compare-and-swap), and the groups are flagged for
+/// persisting.
+pub fn swap_marks(undo: &[UndoEntry], from: u64, insert_to: u64, delete_to: u64) {
     for entry in undo {
         match entry {
             UndoEntry::Insert { group, start, end } => {
                 for m in &group.created()[*start..*end] {
-                    let _ = m.compare_exchange(own, ts, Ordering::AcqRel, Ordering::Relaxed);
+                    let _ =
+                        m.compare_exchange(from, insert_to, Ordering::AcqRel, Ordering::Relaxed);
                 }
                 group.mark_dirty();
             }
@@ -174,8 +178,8 @@ pub fn stamp_commit(undo: &[UndoEntry], own: u64, ts: Timestamp) {
                 let deleted = group.deleted();
                 for &r in rows {
                     let _ = deleted[r as usize].compare_exchange(
-                        own,
-                        ts,
+                        from,
+                        delete_to,
                         Ordering::AcqRel,
                         Ordering::Relaxed,
                     );
@@ -187,31 +191,14 @@ pub fn stamp_commit(undo: &[UndoEntry], own: u64, ts: Timestamp) {
     }
 }
 
-/// Undoes `undo` (newest first): inserts become never-created, deletes are cleared.
+/// Stamps every mark of `undo` with the commit timestamp `ts`.
+pub fn stamp_commit(undo: &[UndoEntry], own: u64, ts: Timestamp) {
+    swap_marks(undo, own, ts, ts);
+}
+
+/// Undoes `undo`: inserts become never-created, deletes are cleared.
 pub fn rollback(undo: &[UndoEntry], own: u64) {
-    for entry in undo.iter().rev() {
-        match entry {
-            UndoEntry::Insert { group, start, end } => {
-                for m in &group.created()[*start..*end] {
-                    let _ = m.compare_exchange(own, NEVER, Ordering::AcqRel, Ordering::Relaxed);
-                }
-                group.mark_dirty();
-            }
-            UndoEntry::Delete { group, rows } => {
-                let deleted = group.deleted();
-                for &r in rows {
-                    let _ = deleted[r as usize].compare_exchange(
-                        own,
-                        NEVER,
-                        Ordering::AcqRel,
-                        Ordering::Relaxed,
-                    );
-                }
-                group.mark_dirty();
-            }
-            UndoEntry::CreateTable(_) => {}
-        }
-    }
+    swap_marks(undo, own, NEVER, NEVER);
 }
 
 #[cfg(test)]
