@@ -659,3 +659,35 @@ fn durable_file_with_each_sync_mode_and_vacuum() {
         );
     }
 }
+
+#[test]
+fn string_functions() {
+    let mut s = session();
+    assert_eq!(
+        query(
+            &mut s,
+            "SELECT substr('hello', 2, 3), substr('hello', -3), substring('hello', 2), substr('hello', 1, -9223372036854775808)"
+        ),
+        table(&[&["ell", "llo", "ello", ""]])
+    );
+    assert_eq!(
+        query(
+            &mut s,
+            "SELECT trim('  a  '), ltrim('xxa', 'x'), rtrim('axx', 'x'), trim('x' FROM 'xax'), upper('a'), lower('B'), length('héllo')"
+        ),
+        table(&[&["a", "a", "a", "a", "A", "b", "5"]])
+    );
+    assert_eq!(
+        query(
+            &mut s,
+            "SELECT replace('aXbX', 'X', '-'), instr('hello', 'll'), round(2.5), typeof(1), typeof('x'), typeof(NULL)"
+        ),
+        table(&[&["a-b-", "3", "3.0", "integer", "text", "null"]])
+    );
+    assert!(
+        s.execute("SELECT length()")
+            .unwrap_err()
+            .to_string()
+            .contains("wrong number of arguments")
+    );
+}

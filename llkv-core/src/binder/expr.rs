@@ -342,6 +342,48 @@ impl Binder<'_> {
                 Ok((cast(x, &xt, &t), t))
             }
             ast::Expr::Function(f) => self.bind_function(f, e, scope, agg),
+            ast::Expr::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                ..
+            } => {
+                // sqlparser reads SUBSTR/SUBSTRING(...) as its own node.
+                let mut args = vec![self.bind_expr(expr, scope, agg)?.0];
+                args.push(match substring_from {
+                    Some(f) => self.bind_expr(f, scope, agg)?.0,
+                    None => Expr::Literal(ScalarValue::Int64(Some(1))),
+                });
+                if let Some(n) = substring_for {
+                    args.push(self.bind_expr(n, scope, agg)?.0);
+                }
+                Ok((Expr::Func(ScalarFunc::Substr, args), DataType::Utf8))
+            }
+            ast::Expr::Trim {
+                expr,
+                trim_where,
+                trim_what,
+                trim_characters,
+            } => {
+                // TRIM([BOTH|LEADING|TRAILING] [chars FROM] s) and TRIM(s, chars).
+                let func = match trim_where {
+                    Some(ast::TrimWhereField::Leading) => ScalarFunc::LTrim,
+                    Some(ast::TrimWhereField::Trailing) => ScalarFunc::RTrim,
+                    _ => ScalarFunc::Trim,
+                };
+                let mut args = vec![self.bind_expr(expr, scope, agg)?.0];
+                match (trim_what, trim_characters.as_deref()) {
+                    (Some(w), _) => args.push(self.bind_expr(w, scope, agg)?.0),
+                    (None, Some([c])) => args.push(self.bind_expr(c, scope, agg)?.0),
+                    (None, Some(_)) => {
+                        return Err(Error::Function(
+                            "wrong number of arguments to function trim()".into(),
+                        ));
+                    }
+                    (None, None) => {}
+                }
+                Ok((Expr::Func(func, args), DataType::Utf8))
+            }
             other => Err(Error::Unsupported(format!("expression {other}"))),
         }
     }
@@ -835,62 +877,32 @@ impl Binder<'_> {
                 let args = vec![a.clone(), cast(a, &at, &ct), cast(b, &bt, &ct)];
                 (ScalarFunc::NullIf, at, args)
             }
-            "length" | "char_length" | "character_length" => {
-                arity(1, 1)?;
-                (ScalarFunc::Length, DataType::Int64, strip(bound))
+            other => {
+                // Functions whose arguments pass through as bound and whose result type
+                // is fixed: (function, result type, fewest and most arguments).
+                let (func, t, lo, hi) = match other {
+                    "length" | "char_length" | "character_length" => {
+                        (ScalarFunc::Length, DataType::Int64, 1, 1)
+                    }
+                    "upper" | "ucase" => (ScalarFunc::Upper, DataType::Utf8, 1, 1),
+                    "lower" | "lcase" => (ScalarFunc::Lower, DataType::Utf8, 1, 1),
+                    "substr" | "substring" => (ScalarFunc::Substr, DataType::Utf8, 2, 3),
+                    "trim" => (ScalarFunc::Trim, DataType::Utf8, 1, 2),
+                    "ltrim" => (ScalarFunc::LTrim, DataType::Utf8, 1, 2),
+                    "rtrim" => (ScalarFunc::RTrim, DataType::Utf8, 1, 2),
+                    "round" => (ScalarFunc::Round, DataType::Float64, 1, 2),
+                    "replace" => (ScalarFunc::Replace, DataType::Utf8, 3, 3),
+                    "instr" => (ScalarFunc::Instr, DataType::Int64, 2, 2),
+                    "typeof" => (ScalarFunc::TypeOf, DataType::Utf8, 1, 1),
+                    "random" => (ScalarFunc::Random, DataType::Int64, 0, 0),
+                    _ => return Err(Error::Function(format!("no such function: {name}"))),
+                };
+                arity(lo, hi)?;
+                (func, t, bound.into_iter().map(|(e, _)| e).collect())
             }
-            "upper" | "ucase" => {
-                arity(1, 1)?;
-                (ScalarFunc::Upper, DataType::Utf8, strip(bound))
-            }
-            "lower" | "lcase" => {
-                arity(1, 1)?;
-                (ScalarFunc::Lower, DataType::Utf8, strip(bound))
-            }
-            "substr" | "substring" => {
-                arity(2, 3)?;
-                (ScalarFunc::Substr, DataType::Utf8, strip(bound))
-            }
-            "trim" => {
-                arity(1, 2)?;
-                (ScalarFunc::Trim, DataType::Utf8, strip(bound))
-            }
-            "ltrim" => {
-                arity(1, 2)?;
-                (ScalarFunc::LTrim, DataType::Utf8, strip(bound))
-            }
-            "rtrim" => {
-                arity(1, 2)?;
-                (ScalarFunc::RTrim, DataType::Utf8, strip(bound))
-            }
-            "round" => {
-                arity(1, 2)?;
-                (ScalarFunc::Round, DataType::Float64, strip(bound))
-            }
-            "replace" => {
-                arity(3, 3)?;
-                (ScalarFunc::Replace, DataType::Utf8, strip(bound))
-            }
-            "instr" => {
-                arity(2, 2)?;
-                (ScalarFunc::Instr, DataType::Int64, strip(bound))
-            }
-            "typeof" => {
-                arity(1, 1)?;
-                (ScalarFunc::TypeOf, DataType::Utf8, strip(bound))
-            }
-            "random" => {
-                arity(0, 0)?;
-                (ScalarFunc::Random, DataType::Int64, Vec::new())
-            }
-            _ => return Err(Error::Function(format!("no such function: {name}"))),
         };
         Ok((Expr::Func(func, args), t))
     }
-}
-
-fn strip(bound: Vec<Bound>) -> Vec<Expr> {
-    bound.into_iter().map(|(e, _)| e).collect()
 }
 
 /// The type two branches of a CASE (or COALESCE arguments, or UNION columns) share.

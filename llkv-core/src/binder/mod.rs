@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use llkv_traits::{AggregateFunction, Dialect};
-use sqlparser::ast::{Ident, ObjectName, ObjectNamePart};
+use sqlparser::ast::{ObjectName, ObjectNamePart};
 
 use crate::catalog::TableMeta;
 use crate::error::{Error, Result};
@@ -221,11 +221,6 @@ pub fn object_name(name: &ObjectName) -> Result<String> {
         Some(ObjectNamePart::Identifier(i)) => Ok(i.value.clone()),
         _ => Err(Error::Syntax(format!("invalid name {name}"))),
     }
-}
-
-/// An identifier's text.
-pub fn ident(i: &Ident) -> String {
-    i.value.clone()
 }
 
 /// Parses a stored view definition's query.

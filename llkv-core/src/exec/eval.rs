@@ -630,11 +630,6 @@ fn case(
     Ok(result)
 }
 
-/// Converts an Int64 or Float64 array of a SQLite-affinity literal comparison.
-pub fn int_array(values: Vec<Option<i64>>) -> ArrayRef {
-    Arc::new(Int64Array::from(values))
-}
-
 /// The text values of a string array (helper for functions).
 pub fn strings(a: &ArrayRef) -> Result<&StringArray> {
     a.as_string_opt::<i32>()

@@ -245,31 +245,21 @@ pub fn call(ctx: &ExecCtx<'_>, f: ScalarFunc, args: &[ArrayRef], n: usize) -> Re
 /// takes characters before the start.
 fn sqlite_substr(s: &str, start: i64, len: Option<i64>) -> String {
     let chars: Vec<char> = s.chars().collect();
-    let total = chars.len() as i64;
-    let mut begin = if start > 0 {
-        start - 1
-    } else if start < 0 {
-        total + start
-    } else {
-        -1
+    let total = chars.len() as i128;
+    // In i128 no position a user can pass (any i64) overflows.
+    let (start, len) = (start as i128, len.map(|l| l as i128));
+    let (mut begin, mut count) = match (start, len) {
+        (0, None) => (0, total),
+        (0, Some(l)) => (-1, l),
+        (s, _) if s > 0 => (s - 1, len.unwrap_or(total)),
+        (s, _) => (total + s, len.unwrap_or(total)),
     };
-    let mut count = match len {
-        Some(l) => l,
-        None => total - begin.max(0) + i64::from(begin < 0 && start == 0),
-    };
-    if len.is_none() && start == 0 {
-        count = total;
-        begin = 0;
-    }
     if count < 0 {
         begin += count;
         count = -count;
     }
-    let mut end = begin + count;
-    if begin < 0 {
-        begin = 0;
-    }
-    end = end.clamp(0, total);
+    let end = (begin + count).clamp(0, total);
+    let begin = begin.clamp(0, total);
     if begin >= end {
         return String::new();
     }
@@ -296,6 +286,10 @@ mod tests {
         assert_eq!(sqlite_substr("hello", 0, Some(2)), "h");
         assert_eq!(sqlite_substr("hello", 3, Some(-2)), "he");
         assert_eq!(sqlite_substr("hello", 10, None), "");
+        assert_eq!(sqlite_substr("hello", 1, Some(i64::MIN)), "");
+        assert_eq!(sqlite_substr("hello", i64::MIN, Some(i64::MAX)), "hell");
+        assert_eq!(sqlite_substr("hello", i64::MAX, Some(3)), "");
+        assert_eq!(sqlite_substr("hello", -2, Some(i64::MIN)), "hel");
         assert_eq!(sqlite_round(2.5, 0), 3.0);
         assert_eq!(sqlite_round(-1.005, 2), -1.0);
     }

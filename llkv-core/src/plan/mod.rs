@@ -176,29 +176,6 @@ pub enum Expr {
 }
 
 impl Expr {
-    /// A literal.
-    pub fn lit(v: ScalarValue) -> Self {
-        Self::Literal(v)
-    }
-
-    /// True if the expression reads no column of its input (it may read outer columns).
-    pub fn is_constant(&self) -> bool {
-        let mut constant = true;
-        self.visit(&mut |e| {
-            if matches!(
-                e,
-                Expr::Column(_)
-                    | Expr::ScalarSubquery(_)
-                    | Expr::Exists(..)
-                    | Expr::InSubquery(..)
-                    | Expr::Func(ScalarFunc::Random, _)
-            ) {
-                constant = false;
-            }
-        });
-        constant
-    }
-
     /// Calls `f` on this expression and every sub-expression (not into subqueries).
     pub fn visit(&self, f: &mut dyn FnMut(&Expr)) {
         f(self);
