@@ -18,6 +18,8 @@ use crate::storage::persist::{
 use crate::storage::{PersistedGroup, RowGroup, TableStore};
 use crate::txn::{self, Snapshot, TxnManager, UndoEntry};
 
+mod schema_changes;
+
 /// A running transaction's state.
 pub struct Transaction {
     /// Its snapshot.
@@ -28,6 +30,9 @@ pub struct Transaction {
     pub touched: BTreeSet<TableId>,
     /// Tables it dropped (freed at commit).
     pub dropped: BTreeSet<TableId>,
+    /// Tables it dropped because `ALTER TABLE` rewrote them under a new id: its commit
+    /// fails if another transaction committed changes to their rows after its snapshot.
+    pub replaced: BTreeSet<TableId>,
 }
 
 impl Transaction {
@@ -105,6 +110,9 @@ pub struct Database {
     /// Whether a commit returns only once its batch is durable (see
     /// [`Database::set_sync_on_commit`]).
     sync_on_commit: std::sync::atomic::AtomicBool,
+    /// Schema-change bookkeeping: dropped tables kept for older snapshots, and the newest
+    /// commit that changed the catalog.
+    schema: schema_changes::SchemaChanges,
 }
 
 impl std::fmt::Debug for Database {
@@ -130,6 +138,7 @@ impl Database {
             next_table_id: AtomicU32::new(next_table_id),
             aggregates: RwLock::new(aggregates),
             sync_on_commit: std::sync::atomic::AtomicBool::new(false),
+            schema: schema_changes::SchemaChanges::default(),
         }
     }
 
@@ -210,6 +219,7 @@ impl Database {
             undo: Vec::new(),
             touched: BTreeSet::new(),
             dropped: BTreeSet::new(),
+            replaced: BTreeSet::new(),
         }
     }
 
@@ -232,7 +242,13 @@ impl Database {
             return Ok(());
         }
         let mut state = self.commit.lock();
+        if let Err(e) = self.check_schema_conflicts(&t) {
+            drop(state);
+            self.rollback(t);
+            return Err(e);
+        }
         let ts = self.txns.next_commit_ts();
+        self.note_schema_commit(&t, ts);
         let own = t.snap.own_mark();
         txn::stamp_commit(&t.undo, own, ts);
         let oldest = self.txns.oldest_active_read_ts().min(ts);
@@ -293,10 +309,9 @@ impl Database {
     /// Publishes a written (and, if required, durable) commit and tidies up after it.
     fn finish_commit(&self, t: &Transaction, ts: u64) {
         self.txns.publish(ts);
-        for id in &t.dropped {
-            self.tables.write().remove(id);
-        }
+        self.retire_dropped(t, ts);
         self.txns.end(t.snap.txn);
+        self.purge_retired();
         if let Some(store) = &self.store
             && ts.is_multiple_of(COMPACT_EVERY)
         {
@@ -559,7 +574,7 @@ impl CatalogAccess for CatalogView<'_> {
         for meta in self.db.catalog_entries(&self.snap)? {
             if meta.name.eq_ignore_ascii_case(name) {
                 let store = match meta.kind {
-                    ObjectKind::Table => Some(self.db.table_store(meta.id).ok_or_else(|| {
+                    ObjectKind::Table => Some(self.db.visible_store(meta.id).ok_or_else(|| {
                         Error::Corrupt(format!("storage of table {} is missing", meta.name))
                     })?),
                     ObjectKind::View => None,

@@ -14,6 +14,7 @@ use crate::database::{Database, Transaction};
 use crate::error::{Error, Result};
 use crate::exec::{ExecCtx, Semantics, collect, concat};
 
+mod alter;
 mod ddl;
 mod dml;
 
@@ -373,6 +374,7 @@ impl Session {
             Statement::CreateTable(ct) => ddl::create_table(self, t, ct),
             Statement::CreateView { .. } => ddl::create_view(self, t, s),
             Statement::Drop { .. } => ddl::drop(self, t, s),
+            Statement::AlterTable { .. } => alter::alter_table(self, t, s),
             Statement::CreateIndex(ci) => ddl::create_index(self, t, ci),
             Statement::Insert(ins) => dml::insert(self, t, ins),
             Statement::Update { .. } => dml::update(self, t, s),

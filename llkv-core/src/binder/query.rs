@@ -788,9 +788,16 @@ fn bind_select(
         plan = push_filters(plan, rest);
     }
 
-    // Expand the select list.
+    // Expand the select list. DuckDB's `FROM t` without a select list means `SELECT *`.
+    let from_only = [SelectItem::Wildcard(Default::default())];
+    let projection: &[SelectItem] =
+        if s.projection.is_empty() && s.flavor == ast::SelectFlavor::FromFirstNoSelect {
+            &from_only
+        } else {
+            &s.projection
+        };
     let mut items: Vec<(Option<ast::Expr>, Option<Expr>, String)> = Vec::new();
-    for item in &s.projection {
+    for item in projection {
         match item {
             SelectItem::UnnamedExpr(e) => items.push((Some(e.clone()), None, item_name(e))),
             SelectItem::ExprWithAlias { expr, alias } => {

@@ -1,4 +1,4 @@
-//! `CREATE TABLE`, `CREATE VIEW`, `DROP TABLE`, `DROP VIEW`.
+//! `CREATE [OR REPLACE] TABLE`, `CREATE VIEW`, `CREATE INDEX`, `DROP TABLE|VIEW|INDEX`.
 
 use sqlparser::ast::{
     ColumnOption, CreateIndex, CreateTable, ObjectType, Statement, TableConstraint,
@@ -11,7 +11,11 @@ use crate::database::Transaction;
 use crate::error::{Error, Result};
 use crate::txn::UndoEntry;
 
-fn exists(s: &Session, t: &Transaction, name: &str) -> Result<Option<std::sync::Arc<TableMeta>>> {
+pub(super) fn exists(
+    s: &Session,
+    t: &Transaction,
+    name: &str,
+) -> Result<Option<std::sync::Arc<TableMeta>>> {
     Ok(s.db
         .catalog_entries(&t.snap)?
         .into_iter()
@@ -19,7 +23,7 @@ fn exists(s: &Session, t: &Transaction, name: &str) -> Result<Option<std::sync::
 }
 
 /// Inserts a catalog row for `meta` (and creates its storage if it is a table).
-fn add_object(s: &Session, t: &mut Transaction, meta: TableMeta) -> Result<()> {
+pub(super) fn add_object(s: &Session, t: &mut Transaction, meta: TableMeta) -> Result<()> {
     let catalog =
         s.db.table_store(CATALOG_TABLE_ID)
             .ok_or_else(|| Error::Corrupt("the catalog table is missing".into()))?;
@@ -39,11 +43,16 @@ pub(super) fn create_table(
     ct: &CreateTable,
 ) -> Result<StatementResult> {
     let name = object_name(&ct.name)?;
-    if exists(s, t, &name)?.is_some() {
+    if let Some(existing) = exists(s, t, &name)? {
         if ct.if_not_exists {
             return Ok(StatementResult::Done("CREATE TABLE"));
         }
-        return Err(Error::AlreadyExists(format!("table {name}")));
+        if !ct.or_replace || existing.kind != ObjectKind::Table {
+            return Err(Error::AlreadyExists(format!("table {name}")));
+        }
+        // CREATE OR REPLACE TABLE: the old table (and its indexes) goes, in the same
+        // transaction.
+        drop_table(s, t, &existing)?;
     }
     let catalog = s.db.catalog_view(t.snap);
     let binder = Binder::new(&catalog, s.dialect.as_ref());
@@ -242,7 +251,7 @@ pub(super) fn create_view(
     Ok(StatementResult::Done("CREATE VIEW"))
 }
 
-fn remove_object(s: &Session, t: &mut Transaction, meta: &TableMeta) -> Result<()> {
+pub(super) fn remove_object(s: &Session, t: &mut Transaction, meta: &TableMeta) -> Result<()> {
     let catalog =
         s.db.table_store(CATALOG_TABLE_ID)
             .ok_or_else(|| Error::Corrupt("the catalog table is missing".into()))?;
@@ -278,14 +287,10 @@ pub(super) fn drop(s: &Session, t: &mut Transaction, stmt: &Statement) -> Result
         match exists(s, t, &n)? {
             Some(meta) if meta.kind == kind => {
                 if kind == ObjectKind::Table {
-                    // A table's indexes go with it.
-                    for index in s.db.catalog_entries(&t.snap)? {
-                        if index.kind == ObjectKind::Index && index.on_table == Some(meta.id) {
-                            remove_object(s, t, &index)?;
-                        }
-                    }
+                    drop_table(s, t, &meta)?;
+                } else {
+                    remove_object(s, t, &meta)?
                 }
-                remove_object(s, t, &meta)?
             }
             Some(meta) => {
                 return Err(Error::Type(format!(
@@ -313,6 +318,16 @@ pub(super) fn drop(s: &Session, t: &mut Transaction, stmt: &Statement) -> Result
         }
     }
     Ok(StatementResult::Done(verb))
+}
+
+/// Drops a table and its indexes.
+fn drop_table(s: &Session, t: &mut Transaction, meta: &TableMeta) -> Result<()> {
+    for index in s.db.catalog_entries(&t.snap)? {
+        if index.kind == ObjectKind::Index && index.on_table == Some(meta.id) {
+            remove_object(s, t, &index)?;
+        }
+    }
+    remove_object(s, t, meta)
 }
 
 fn kind_name(kind: ObjectKind) -> &'static str {

@@ -3,25 +3,27 @@
 use arrow::datatypes::DataType;
 use llkv_traits::{
     Coercion, Dialect, DialectError, DivisionByZero, ErrorInTransaction, IntegerDivision,
-    IntegerOverflow,
+    IntegerOverflow, StatementHook,
 };
-use sqlparser::ast::DataType as SqlType;
+use sqlparser::ast::{DataType as SqlType, Statement};
 
-use super::{decimal_params, type_name};
+use super::{DuckDbParser, decimal_params, duckdb_settings, type_name};
 
 /// DuckDB semantics: sized integer types whose overflow is an error, `/` on integers gives a
 /// double, `x / 0` is NULL, NULLs sort last in both directions, strict typing, and a
-/// failed statement aborts its transaction until `ROLLBACK`.
+/// failed statement aborts its transaction until `ROLLBACK`. The grammar is
+/// [`DuckDbParser`]'s; `SET`/`PRAGMA` options and `CHECKPOINT` are handled as the
+/// `duckdb_settings` module describes.
 #[derive(Debug)]
 pub struct DuckDbDialect {
-    parser: sqlparser::dialect::DuckDbDialect,
+    parser: DuckDbParser,
 }
 
 impl DuckDbDialect {
     /// The dialect.
     pub fn new() -> Self {
         Self {
-            parser: sqlparser::dialect::DuckDbDialect {},
+            parser: DuckDbParser::new(),
         }
     }
 }
@@ -95,6 +97,13 @@ impl Dialect for DuckDbDialect {
 
     fn error_in_transaction(&self) -> ErrorInTransaction {
         ErrorInTransaction::MustRollback
+    }
+
+    fn rewrite_statement(&self, statement: Statement) -> Result<StatementHook, DialectError> {
+        if duckdb_settings::configure(&statement)? {
+            return Ok(StatementHook::Rewritten(Vec::new()));
+        }
+        Ok(StatementHook::Unhandled(Box::new(statement)))
     }
 }
 

@@ -1,10 +1,13 @@
 //! The built-in dialects: [`SqliteDialect`] and [`DuckDbDialect`].
 
 mod duckdb;
+mod duckdb_parser;
+mod duckdb_settings;
 mod sqlite;
 mod sqlite_parser;
 
 pub use duckdb::DuckDbDialect;
+pub use duckdb_parser::DuckDbParser;
 pub use sqlite::SqliteDialect;
 pub use sqlite_parser::SqliteParser;
 
