@@ -33,6 +33,8 @@ pub trait Native:
     const ONE: Self;
     /// True for `f32` and `f64`.
     const IS_FLOAT: bool;
+    /// The width in bits.
+    const BITS: u32;
 
     /// The ordering key of the value.
     fn key(self) -> Self::Key;
@@ -54,6 +56,24 @@ pub trait Native:
     fn overflowing_div(self, rhs: Self) -> (Self, bool);
     /// True for zero (and `-0.0`).
     fn is_zero(self) -> bool;
+    /// Bits that, OR-ed over several values, stay below `2^52` exactly when every value
+    /// is an integer in `-2^51..2^51` (`0..2^51` for `u64`): `0` for integers of 32 bits or
+    /// less, `u64::MAX` for floats. For two such integers `a / b` computed in `f64` and
+    /// truncated is the exact integer quotient: `|b| * ceil(|a / b|) < 2^53`, so a
+    /// quotient just below an integer is more than half an ulp below it and cannot round
+    /// up to it.
+    fn div_range_key(self) -> u64;
+    /// The value as `f64`, exact for integers in range (see
+    /// [`div_range_key`](Native::div_range_key)). For 64-bit integers this adds
+    /// `1.5 * 2^52` in the bits instead of converting, so it vectorizes without AVX-512DQ.
+    fn to_f64_for_div(self) -> f64;
+    /// `q` truncated toward zero, wrapped to the type (so `MIN / -1` computed in `f64`
+    /// gives the wrapped `MIN`), for `|q| <= 2^51` (any other `q` gives an unspecified
+    /// value); for floats, `q`. Float adds and bit operations only, so it vectorizes at
+    /// every level (SSE2 has no vector `f64 -> i64` conversion).
+    fn from_f64_quotient(q: f64) -> Self;
+    /// True when `self / rhs` overflows (`MIN / -1` for signed integers).
+    fn div_overflows(self, rhs: Self) -> bool;
 }
 
 /// The integer natives, which [`sum_int`](fn@crate::aggregate::sum_int) adds exactly.
@@ -66,6 +86,10 @@ pub trait NativeInt: Native {
 /// The float natives.
 pub trait NativeFloat: Native {}
 
+/// `1.5 * 2^52`: adding it to an `f64` of magnitude at most `2^51` rounds it to an integer
+/// held in the low mantissa bits.
+const MAGIC: f64 = 6_755_399_441_055_744.0;
+
 macro_rules! int_native {
     ($t:ty, $arrow:ty, $wide:ty, |$s:ident| $split:expr) => {
         impl sealed::Sealed for $t {}
@@ -77,6 +101,7 @@ macro_rules! int_native {
             const ZERO: $t = 0;
             const ONE: $t = 1;
             const IS_FLOAT: bool = false;
+            const BITS: u32 = <$t>::BITS;
 
             #[inline(always)]
             fn key(self) -> $t {
@@ -119,6 +144,44 @@ macro_rules! int_native {
             fn is_zero(self) -> bool {
                 self == 0
             }
+            #[inline(always)]
+            fn div_range_key(self) -> u64 {
+                if <$t>::BITS <= 32 {
+                    0
+                } else if <$t>::MIN == 0 {
+                    // Below 2^52 iff v < 2^51.
+                    (self as u64) | ((self as u64) << 1)
+                } else {
+                    // Below 2^52 iff -2^51 <= v < 2^51.
+                    (self as u64).wrapping_add(1 << 51)
+                }
+            }
+            #[inline(always)]
+            fn to_f64_for_div(self) -> f64 {
+                if <$t>::BITS <= 32 {
+                    self as f64
+                } else {
+                    // 1.5 * 2^52 + v keeps the exponent of 2^52 for |v| <= 2^51, with v
+                    // in the low mantissa bits.
+                    f64::from_bits((self as u64).wrapping_add(MAGIC.to_bits())) - MAGIC
+                }
+            }
+            #[inline(always)]
+            fn from_f64_quotient(q: f64) -> $t {
+                let sign = q.to_bits() & (1 << 63);
+                let a = f64::from_bits(q.to_bits() ^ sign);
+                // |q| + 1.5 * 2^52 rounds |q| to the nearest integer (in the low mantissa
+                // bits); step down when that rounded up, for floor(|q|).
+                let big = a + MAGIC;
+                let down = if big - MAGIC > a { 1.0 } else { 0.0 };
+                let t = f64::from_bits((big - down - MAGIC).to_bits() | sign);
+                // trunc(q), exactly, back to an integer through the same magic number.
+                ((t + MAGIC).to_bits() as i64).wrapping_sub(MAGIC.to_bits() as i64) as $t
+            }
+            #[inline(always)]
+            fn div_overflows(self, rhs: $t) -> bool {
+                <$t>::MIN != 0 && self == <$t>::MIN && rhs == (0 as $t).wrapping_sub(1)
+            }
         }
         impl NativeInt for $t {
             #[inline(always)]
@@ -153,6 +216,7 @@ macro_rules! float_native {
             const ZERO: $t = 0.0;
             const ONE: $t = 1.0;
             const IS_FLOAT: bool = true;
+            const BITS: u32 = $bits;
 
             #[inline(always)]
             fn key(self) -> $key {
@@ -200,6 +264,22 @@ macro_rules! float_native {
             #[inline(always)]
             fn is_zero(self) -> bool {
                 self == 0.0
+            }
+            #[inline(always)]
+            fn div_range_key(self) -> u64 {
+                u64::MAX
+            }
+            #[inline(always)]
+            fn to_f64_for_div(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn from_f64_quotient(q: f64) -> $t {
+                q as $t
+            }
+            #[inline(always)]
+            fn div_overflows(self, _rhs: $t) -> bool {
+                false
             }
         }
         impl NativeFloat for $t {}
