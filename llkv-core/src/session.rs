@@ -17,6 +17,7 @@ use crate::exec::{ExecCtx, Semantics, collect, concat};
 mod alter;
 mod ddl;
 mod dml;
+mod literal_insert;
 
 /// How deeply expressions and subqueries may nest. Binding and evaluation recurse once per
 /// level, so this bounds stack use: a few hundred levels fit in a 2 MiB thread stack.
@@ -138,8 +139,18 @@ impl Session {
 
     /// Runs every statement of `sql` in order, stopping at the first error.
     pub fn execute(&mut self, sql: &str) -> Result<Vec<StatementResult>> {
-        let statements = self.parse(sql)?;
-        let mut out = Vec::with_capacity(statements.len());
+        // Leading `INSERT ... VALUES` statements of plain literals skip the parser; the
+        // rest is parsed before anything runs, so a syntax error still runs nothing.
+        let (inserts, rest) = if self.dialect.literal_insert_fast_path() {
+            literal_insert::leading(sql, self.dialect.coercion())
+        } else {
+            (Vec::new(), sql)
+        };
+        let statements = self.parse(rest)?;
+        let mut out = Vec::with_capacity(inserts.len() + statements.len());
+        for ins in &inserts {
+            out.push(self.run_in_transaction(|s, t| dml::insert_literal(s, t, ins))?);
+        }
         for s in statements {
             out.extend(self.execute_statement(s)?);
         }
@@ -297,6 +308,16 @@ impl Session {
             }
             _ => {}
         }
+        self.run_in_transaction(|s, t| s.dispatch(t, &statement))
+    }
+
+    /// Runs `f` in the session's transaction, or in a transaction of its own (autocommit).
+    /// A failure undoes what `f` did; inside an explicit transaction the dialect decides
+    /// whether the transaction may go on.
+    fn run_in_transaction(
+        &mut self,
+        f: impl FnOnce(&Self, &mut Transaction) -> Result<StatementResult>,
+    ) -> Result<StatementResult> {
         if self.aborted {
             return Err(aborted_error());
         }
@@ -306,7 +327,7 @@ impl Session {
             None => self.db.begin(),
         };
         let mark = t.undo.len();
-        let result = self.dispatch(&mut t, &statement);
+        let result = f(self, &mut t);
         match result {
             Ok(r) => {
                 if autocommit {

@@ -134,6 +134,17 @@ pub trait Dialect: Send + Sync {
         Ok(StatementHook::Unhandled(Box::new(statement)))
     }
 
+    /// Whether `INSERT INTO t [(...)] VALUES (...), ...` statements whose values are all
+    /// plain literals (numbers, single-quoted strings, `NULL`, `TRUE`, `FALSE`) may skip
+    /// the parser and the binder and go straight into column arrays (the engine's bulk-load
+    /// path). Say `true` only if the parser dialect reads such statements as standard SQL
+    /// does (double quotes delimit names) and [`Dialect::rewrite_statement`] and
+    /// [`Dialect::rewrite_expr`] leave them and their literals unchanged. The default is
+    /// `false`: every statement is parsed.
+    fn literal_insert_fast_path(&self) -> bool {
+        false
+    }
+
     /// Rewrites an expression before binding; `None` (the default) keeps it.
     fn rewrite_expr(&self, expr: &Expr) -> Result<Option<Expr>, DialectError> {
         let _ = expr;

@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::plan::Plan;
 use crate::storage::TableStore;
 
+pub(crate) use expr::merge_type;
 pub use query::BoundQuery;
 
 /// A catalog entry with its storage (`None` for a view).

@@ -6,13 +6,14 @@ use std::sync::atomic::Ordering;
 use arrow::array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
 use arrow::datatypes::DataType;
 use arrow::row::{RowConverter, SortField};
-use std::cmp::Ordering::{Equal, Less};
+use std::cmp::Ordering::{Equal, Greater, Less};
 
 use arrow::array::make_comparator;
 use hashbrown::HashSet;
 use sqlparser::ast::{self, AssignmentTarget, Delete, FromTable, Insert, Statement, TableObject};
 use sqlparser::parser::Parser;
 
+use super::literal_insert::LiteralInsert;
 use super::{Session, StatementResult};
 use crate::binder::{Binder, Scope, object_name};
 use crate::catalog::TableMeta;
@@ -22,6 +23,7 @@ use crate::exec::{ExecCtx, collect, concat, eval, filter_batch};
 use crate::plan::Expr;
 use crate::storage::{RowGroup, TableStore};
 use crate::txn::{NEVER, PENDING_BIT};
+use llkv_traits::ScalarValue;
 
 pub(super) fn insert(s: &Session, t: &mut Transaction, ins: &Insert) -> Result<StatementResult> {
     let TableObject::TableName(name) = &ins.table else {
@@ -56,25 +58,57 @@ pub(super) fn insert_query(
     let mut binder = Binder::new(&catalog, s.dialect.as_ref());
     let (meta, store) =
         binder.table_for_write(&ast::ObjectName::from(vec![ast::Ident::new(table)]))?;
-    let targets: Vec<usize> = if columns.is_empty() {
-        (0..meta.columns.len()).collect()
-    } else {
-        let mut seen = Vec::new();
-        for c in columns {
-            let i = meta.column_index(c).ok_or_else(|| {
-                Error::NoSuchColumn(format!("table {} has no column named {c}", meta.name))
-            })?;
-            if seen.contains(&i) {
-                return Err(Error::Syntax(format!(
-                    "column {c} specified more than once"
-                )));
-            }
-            seen.push(i);
-        }
-        seen
-    };
+    let targets = insert_targets(&meta, columns)?;
     let bound = binder.bind_query(source)?;
-    let width = bound.plan.schema().fields().len();
+    check_width(&meta, &targets, bound.plan.schema().fields().len())?;
+    let ctx = ExecCtx::new(t.snap, s.semantics());
+    let schema = bound.plan.schema();
+    let batches = collect(&ctx, &bound.plan)?;
+    let input = concat(&schema, &batches)?;
+    insert_columns(s, t, &ctx, &meta, &store, &targets, input.columns())
+}
+
+/// Runs an `INSERT ... VALUES` the literal fast path read: the same checks and writes as
+/// [`insert_query`], on the columns the scanner built.
+pub(super) fn insert_literal(
+    s: &Session,
+    t: &mut Transaction,
+    ins: &LiteralInsert,
+) -> Result<StatementResult> {
+    let catalog = s.db.catalog_view(t.snap);
+    let binder = Binder::new(&catalog, s.dialect.as_ref());
+    let (meta, store) = binder.table_for_write(&ins.table)?;
+    let targets = insert_targets(&meta, &ins.columns)?;
+    check_width(&meta, &targets, ins.values.len())?;
+    let ctx = ExecCtx::new(t.snap, s.semantics());
+    let rows = insert_columns(s, t, &ctx, &meta, &store, &targets, &ins.values)?;
+    Ok(StatementResult::Affected {
+        verb: "INSERT",
+        rows,
+    })
+}
+
+/// The table positions an `INSERT` names (all columns when `columns` is empty).
+fn insert_targets(meta: &TableMeta, columns: &[String]) -> Result<Vec<usize>> {
+    if columns.is_empty() {
+        return Ok((0..meta.columns.len()).collect());
+    }
+    let mut seen = Vec::new();
+    for c in columns {
+        let i = meta.column_index(c).ok_or_else(|| {
+            Error::NoSuchColumn(format!("table {} has no column named {c}", meta.name))
+        })?;
+        if seen.contains(&i) {
+            return Err(Error::Syntax(format!(
+                "column {c} specified more than once"
+            )));
+        }
+        seen.push(i);
+    }
+    Ok(seen)
+}
+
+fn check_width(meta: &TableMeta, targets: &[usize], width: usize) -> Result<()> {
     if width != targets.len() {
         return Err(Error::Type(format!(
             "table {} has {} columns but {} values were supplied",
@@ -83,21 +117,31 @@ pub(super) fn insert_query(
             width
         )));
     }
-    let ctx = ExecCtx::new(t.snap, s.semantics());
-    let schema = bound.plan.schema();
-    let batches = collect(&ctx, &bound.plan)?;
-    let input = concat(&schema, &batches)?;
-    let n = input.num_rows();
+    Ok(())
+}
+
+/// Casts `input` (one array per target) to the target columns' types, fills the other
+/// columns with their defaults, checks constraints and appends the rows.
+fn insert_columns(
+    s: &Session,
+    t: &mut Transaction,
+    ctx: &ExecCtx<'_>,
+    meta: &TableMeta,
+    store: &Arc<TableStore>,
+    targets: &[usize],
+    input: &[ArrayRef],
+) -> Result<u64> {
+    let n = input.first().map_or(0, |a| a.len());
     if n == 0 {
         return Ok(0);
     }
     let mut cols: Vec<Option<ArrayRef>> = vec![None; meta.columns.len()];
     for (k, &i) in targets.iter().enumerate() {
-        let v = eval::cast_value(&ctx, input.column(k), &meta.columns[i].data_type)?;
+        let v = eval::cast_value(ctx, &input[k], &meta.columns[i].data_type)?;
         cols[i] = Some(v);
     }
-    let full = fill_defaults(s, &ctx, &meta, cols, n)?;
-    write_rows(s, t, &ctx, &meta, &store, full)?;
+    let full = fill_defaults(s, ctx, meta, cols, n)?;
+    write_rows(s, t, ctx, meta, store, full)?;
     Ok(n as u64)
 }
 
@@ -173,6 +217,12 @@ fn write_rows(
 /// Rejects rows whose unique keys repeat among themselves or match a row this transaction
 /// sees; a match with a row another transaction is writing (or committed after our
 /// snapshot) is a write conflict.
+///
+/// The new keys are sorted once. Each row group is skipped when its statistics show its
+/// key range misses the new keys' range (a load in key order touches no old group);
+/// otherwise the new keys are matched against the group's sorted order of the key's first
+/// column (its part of the index): by binary search for a few keys, by one merge pass for
+/// many.
 fn check_unique(
     t: &Transaction,
     meta: &TableMeta,
@@ -180,62 +230,85 @@ fn check_unique(
     batch: &RecordBatch,
     keys: &[Vec<usize>],
 ) -> Result<()> {
+    let opts = arrow::compute::SortOptions::default();
     for key in keys {
-        let fields: Vec<SortField> = key
-            .iter()
-            .map(|&i| SortField::new(meta.columns[i].data_type.clone()))
-            .collect();
-        let conv = RowConverter::new(fields)?;
         let key_cols = |b: &RecordBatch| -> Vec<ArrayRef> {
             key.iter().map(|&i| b.column(i).clone()).collect()
         };
         let new_cols = key_cols(batch);
-        let new_rows = conv.convert_columns(&new_cols)?;
         let names = key
             .iter()
             .map(|&i| format!("{}.{}", meta.name, meta.columns[i].name))
             .collect::<Vec<_>>()
             .join(", ");
-        let mut set: HashSet<&[u8]> = HashSet::with_capacity(batch.num_rows());
-        for (i, r) in new_rows.iter().enumerate() {
-            if new_cols.iter().any(|c| c.is_null(i)) {
-                continue;
-            }
-            if !set.insert(r.data()) {
-                return Err(Error::Constraint(format!(
-                    "UNIQUE constraint failed: {names}"
-                )));
-            }
-        }
-        if set.is_empty() {
-            continue;
-        }
-        // Look each new key up in every row group's sorted order of the key's first
-        // column (the groups' part of the index), instead of encoding every stored key.
-        let own = t.snap.own_mark();
-        let candidates: Vec<usize> = (0..batch.num_rows())
+        let duplicate = || Error::Constraint(format!("UNIQUE constraint failed: {names}"));
+        // The new rows without a NULL in the key (NULLs never collide), in key order.
+        let sort_cols: Vec<arrow::compute::SortColumn> = new_cols
+            .iter()
+            .map(|c| arrow::compute::SortColumn {
+                values: c.clone(),
+                options: Some(opts),
+            })
+            .collect();
+        let order = arrow::compute::lexsort_to_indices(&sort_cols, None)?;
+        let candidates: Vec<usize> = order
+            .values()
+            .iter()
+            .map(|&i| i as usize)
             .filter(|&i| !new_cols.iter().any(|c| c.is_null(i)))
             .collect();
-        let opts = arrow::compute::SortOptions::default();
+        let (Some(&lo), Some(&hi)) = (candidates.first(), candidates.last()) else {
+            continue;
+        };
+        let same_new = new_cols
+            .iter()
+            .map(|c| make_comparator(c.as_ref(), c.as_ref(), opts))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        for w in candidates.windows(2) {
+            if same_new.iter().all(|eq| eq(w[0], w[1]) == Equal) {
+                return Err(duplicate());
+            }
+        }
+        // Floats: the statistics leave NaN out, and NaN keys still collide.
+        let by_stats = !new_cols[0].data_type().is_floating();
+        let new_lo = ScalarValue::try_from_array(new_cols[0].as_ref(), lo)?;
+        let new_hi = ScalarValue::try_from_array(new_cols[0].as_ref(), hi)?;
+        let own = t.snap.own_mark();
         for g in store.groups() {
+            if by_stats && let Some(stats) = g.stats().get(key[0]) {
+                let misses = match (&stats.min, &stats.max) {
+                    (Some(min), Some(max)) => {
+                        new_hi.partial_cmp_same_type(min) == Some(Less)
+                            || new_lo.partial_cmp_same_type(max) == Some(Greater)
+                    }
+                    // No non-NULL key in the group.
+                    _ => stats.null_count == stats.rows,
+                };
+                if misses {
+                    continue;
+                }
+            }
             let created = g.created();
             let deleted = g.deleted();
             let stored = key_cols(g.batch());
-            let order = g.sorted_order(key[0])?;
-            let non_null = &order.values()[stored[0].null_count()..];
+            let sorted = g.sorted_order(key[0])?;
+            let non_null = &sorted.values()[stored[0].null_count()..];
             let first = make_comparator(stored[0].as_ref(), new_cols[0].as_ref(), opts)?;
             let rest = stored[1..]
                 .iter()
                 .zip(&new_cols[1..])
                 .map(|(a, b)| make_comparator(a.as_ref(), b.as_ref(), opts))
                 .collect::<std::result::Result<Vec<_>, _>>()?;
-            for &i in &candidates {
-                let lower = non_null.partition_point(|&r| first(r as usize, i) == Less);
-                for &r in &non_null[lower..] {
+            // Checks the stored rows equal to new row `i` on the first key column, from
+            // `from` on; returns where that run ends.
+            let check_run = |from: usize, i: usize| -> Result<usize> {
+                let mut at = from;
+                while let Some(&r) = non_null.get(at) {
                     let r = r as usize;
                     if first(r, i) != Equal {
                         break;
                     }
+                    at += 1;
                     if rest.iter().any(|eq| eq(r, i) != Equal) {
                         continue;
                     }
@@ -244,22 +317,38 @@ fn check_unique(
                     if c == NEVER {
                         continue;
                     }
-                    let visible = t.snap.sees(c, d);
-                    let concurrent = !visible
-                        && d == NEVER
-                        && c != own
-                        && ((c & PENDING_BIT != 0) || c > t.snap.read_ts);
-                    if visible {
-                        return Err(Error::Constraint(format!(
-                            "UNIQUE constraint failed: {names}"
-                        )));
+                    if t.snap.sees(c, d) {
+                        return Err(duplicate());
                     }
+                    let concurrent =
+                        d == NEVER && c != own && ((c & PENDING_BIT != 0) || c > t.snap.read_ts);
                     if concurrent {
                         return Err(Error::Conflict(format!(
                             "a concurrent transaction wrote the same key of {}",
                             meta.name
                         )));
                     }
+                }
+                Ok(at)
+            };
+            let searches =
+                candidates.len() * (usize::BITS - non_null.len().leading_zeros()) as usize;
+            if searches < non_null.len() {
+                for &i in &candidates {
+                    let lower = non_null.partition_point(|&r| first(r as usize, i) == Less);
+                    check_run(lower, i)?;
+                }
+            } else {
+                // One merge pass: both sides are in order of the first key column.
+                let mut at = 0;
+                for &i in &candidates {
+                    while non_null
+                        .get(at)
+                        .is_some_and(|&r| first(r as usize, i) == Less)
+                    {
+                        at += 1;
+                    }
+                    check_run(at, i)?;
                 }
             }
         }

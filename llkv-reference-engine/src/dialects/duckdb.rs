@@ -79,6 +79,10 @@ impl Dialect for DuckDbDialect {
         false
     }
 
+    fn literal_insert_fast_path(&self) -> bool {
+        true
+    }
+
     fn integer_division(&self) -> IntegerDivision {
         IntegerDivision::Float
     }

@@ -76,6 +76,10 @@ impl Dialect for SqliteDialect {
         !descending
     }
 
+    fn literal_insert_fast_path(&self) -> bool {
+        true
+    }
+
     fn integer_division(&self) -> IntegerDivision {
         IntegerDivision::Truncate
     }
