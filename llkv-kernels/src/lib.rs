@@ -55,6 +55,7 @@ pub trait KernelType:
     + compare::cmp_arrays::Kernel
     + select::filter_words::Kernel
     + select::take_values::Kernel
+    + select::take_valid::Kernel
     + arith::arith_arrays::Kernel
     + arith::arith_scalar::Kernel
     + arith::nonzero_words::Kernel
@@ -72,6 +73,7 @@ impl<T> KernelType for T where
         + compare::cmp_arrays::Kernel
         + select::filter_words::Kernel
         + select::take_values::Kernel
+        + select::take_valid::Kernel
         + arith::arith_arrays::Kernel
         + arith::arith_scalar::Kernel
         + arith::nonzero_words::Kernel

@@ -245,6 +245,59 @@ fn filter_and_take_match_arrow() {
 }
 
 #[test]
+fn take_past_end_is_an_error_only_under_a_valid_index() {
+    let r = &mut rng();
+    let with_nulls: PrimitiveArray<Int64Type> =
+        (0..300).map(|i| (i % 3 != 0).then_some(i * 10)).collect();
+    let without: PrimitiveArray<Int64Type> = (0..300).map(|i| Some(i * 10)).collect();
+    for a in [with_nulls.slice(5, 290), without.slice(5, 290)] {
+        // A NULL index may hold any value, past the end too.
+        let raw: Vec<u32> = (0..700).map(|_| r.random_range(0..290)).collect();
+        let valid: Vec<bool> = (0..700).map(|i| i % 11 != 0).collect();
+        let past: Vec<u32> = raw
+            .iter()
+            .zip(&valid)
+            .map(|(&x, &v)| if v { x } else { 1000 + x })
+            .collect();
+        let idx = UInt32Array::new(past.into(), Some(valid.clone().into()));
+        let got = select::take(&a, &idx).expect("NULL indices past the end are fine");
+        let clean = UInt32Array::new(raw.into(), Some(valid.into()));
+        let want = arrow::compute::take(&a, &clean, None).expect("arrow take");
+        assert_eq!(got.as_ref(), want.as_ref());
+        let bad = UInt32Array::from(vec![Some(1), None, Some(290)]);
+        assert!(matches!(
+            select::take(&a, &bad),
+            Err(KernelError::IndexOutOfBounds {
+                index: 290,
+                len: 290
+            })
+        ));
+    }
+    // The gather with validity at every CPU level.
+    let vals = with_nulls.values().as_ref();
+    let valid = llkv_kernels::bitmap::valid_words(with_nulls.nulls()).expect("nulls");
+    let idx: Vec<u32> = (0..1000).map(|_| r.random_range(0..310)).collect();
+    let run = |level| {
+        let mut out = Vec::new();
+        let mut words = vec![0u64; idx.len().div_ceil(64)];
+        let past =
+            select::take_valid::call_at::<i64>(level, vals, &valid, &idx, &mut out, &mut words);
+        (past, out, words)
+    };
+    let (past, out, words) = run(CpuLevel::Baseline);
+    assert!(past);
+    for (k, &i) in idx.iter().enumerate() {
+        let i = i as usize;
+        let bit = words[k / 64] >> (k % 64) & 1 == 1;
+        assert_eq!(bit, i < 300 && with_nulls.is_valid(i), "{k}");
+        assert_eq!(out[k], if i < 300 { vals[i] } else { 0 });
+    }
+    for level in CpuLevel::ALL {
+        assert_eq!(run(level), (past, out.clone(), words.clone()), "{level}");
+    }
+}
+
+#[test]
 fn filter_and_take_other_types() {
     let r = &mut rng();
     let d: Date32Array = (0..500).map(|i| (i % 7 != 0).then_some(i * 3)).collect();
