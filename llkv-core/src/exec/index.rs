@@ -1,75 +1,144 @@
 //! Index lookups: a filter comparing an indexed column with constants is answered by
 //! binary search over each row group's sorted order of that column.
+//!
+//! [`IndexProbe::find`] picks the filter once per statement; [`IndexProbe::rows`] then
+//! searches each row group, with one type dispatch per group (not per comparison).
 
 use std::cmp::Ordering;
 
-use arrow::array::{Array, make_comparator};
+use arrow::array::{Array, ArrayRef, AsArray, make_comparator};
 use arrow::compute::SortOptions;
+use arrow::datatypes::{
+    ArrowNativeTypeOp, ArrowPrimitiveType, DataType, Date32Type, Date64Type, Float32Type,
+    Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, Schema, UInt8Type, UInt16Type,
+    UInt32Type, UInt64Type,
+};
 
 use crate::error::Result;
 use crate::plan::{BinaryOp, Expr};
 use crate::storage::RowGroup;
 
-/// The first filter an index can answer: the matching row numbers of `group` (ascending)
-/// and the position of the filter used. `None` if no filter qualifies.
-pub fn lookup(
-    group: &RowGroup,
-    projection: &[usize],
-    filters: &[Expr],
-    indexed: &[usize],
-) -> Result<Option<(Vec<u32>, usize)>> {
-    for (pos, f) in filters.iter().enumerate() {
-        let Some((col, ranges)) = match_filter(f, indexed) else {
-            continue;
-        };
-        let Some(&stored) = projection.get(col) else {
-            continue;
-        };
-        let column = group.batch().column(stored);
-        let order = group.sorted_order(stored)?;
+/// A filter an index can answer: which column of the stored rows, and the ranges to read.
+#[derive(Debug)]
+pub struct IndexProbe {
+    /// The filter's position in the filter list (the caller applies the others).
+    pub used: usize,
+    /// The stored column searched.
+    stored: usize,
+    /// One (operator, one-element constant array of the column's type) per range.
+    ranges: Vec<(BinaryOp, ArrayRef)>,
+}
+
+impl IndexProbe {
+    /// The first of `filters` an index can answer, over stored rows of type `schema`
+    /// projected by `projection`; `None` if no filter qualifies.
+    pub fn find(
+        schema: &Schema,
+        projection: &[usize],
+        filters: &[Expr],
+        indexed: &[usize],
+    ) -> Option<Self> {
+        filters.iter().enumerate().find_map(|(used, f)| {
+            let (col, ranges) = match_filter(f, indexed)?;
+            let stored = *projection.get(col)?;
+            let t = schema.fields().get(stored)?.data_type();
+            let usable = ranges.iter().all(|(_, lit)| lit.data_type() == t);
+            usable.then_some(Self {
+                used,
+                stored,
+                ranges,
+            })
+        })
+    }
+
+    /// The matching row numbers of `group`, ascending.
+    pub fn rows(&self, group: &RowGroup) -> Result<Vec<u32>> {
+        let sorted = group.sorted_column(self.stored)?;
+        let nulls = sorted.values.null_count();
+        let non_null = &sorted.order.values()[nulls..];
+        let values = sorted.values.slice(nulls, non_null.len());
         let mut rows = Vec::new();
-        let mut usable = true;
-        for (op, lit) in ranges {
-            if lit.data_type() != column.data_type() {
-                usable = false;
-                break;
-            }
-            let cmp = make_comparator(column.as_ref(), lit.as_ref(), SortOptions::default())?;
-            let values = order.values();
-            let start = column.null_count();
-            let non_null = &values[start..];
+        for (op, lit) in &self.ranges {
             // Lower bound: first position whose value is >= lit; upper: first > lit.
-            let lower = non_null.partition_point(|&r| cmp(r as usize, 0) == Ordering::Less);
-            let upper = non_null.partition_point(|&r| cmp(r as usize, 0) != Ordering::Greater);
+            let (lower, upper) = bounds(&values, lit)?;
             let range = match op {
                 BinaryOp::Eq => lower..upper,
                 BinaryOp::Lt => 0..lower,
                 BinaryOp::LtEq => 0..upper,
                 BinaryOp::Gt => upper..non_null.len(),
-                BinaryOp::GtEq => lower..non_null.len(),
-                _ => {
-                    usable = false;
-                    break;
-                }
+                _ => lower..non_null.len(),
             };
             rows.extend_from_slice(&non_null[range]);
         }
-        if !usable {
-            continue;
+        if self.ranges.len() > 1 || self.ranges.iter().any(|(op, _)| *op != BinaryOp::Eq) {
+            rows.sort_unstable();
+            rows.dedup();
+        } else if rows.len() > 1 {
+            rows.sort_unstable();
         }
-        rows.sort_unstable();
-        rows.dedup();
-        return Ok(Some((rows, pos)));
+        Ok(rows)
     }
-    Ok(None)
+}
+
+/// The positions in `sorted` (non-NULL values in ascending order) of the first value
+/// `>= lit` and the first value `> lit`.
+fn bounds(sorted: &ArrayRef, lit: &ArrayRef) -> Result<(usize, usize)> {
+    fn primitive<T: ArrowPrimitiveType>(sorted: &ArrayRef, lit: &ArrayRef) -> (usize, usize) {
+        let values = sorted.as_primitive::<T>().values();
+        let v = lit.as_primitive::<T>().value(0);
+        // `compare` is the total order the sort used (floats included).
+        let lower = values.partition_point(|x| x.compare(v) == Ordering::Less);
+        let upper = lower + values[lower..].partition_point(|x| x.compare(v) != Ordering::Greater);
+        (lower, upper)
+    }
+    Ok(match sorted.data_type() {
+        DataType::Int8 => primitive::<Int8Type>(sorted, lit),
+        DataType::Int16 => primitive::<Int16Type>(sorted, lit),
+        DataType::Int32 => primitive::<Int32Type>(sorted, lit),
+        DataType::Int64 => primitive::<Int64Type>(sorted, lit),
+        DataType::UInt8 => primitive::<UInt8Type>(sorted, lit),
+        DataType::UInt16 => primitive::<UInt16Type>(sorted, lit),
+        DataType::UInt32 => primitive::<UInt32Type>(sorted, lit),
+        DataType::UInt64 => primitive::<UInt64Type>(sorted, lit),
+        DataType::Float32 => primitive::<Float32Type>(sorted, lit),
+        DataType::Float64 => primitive::<Float64Type>(sorted, lit),
+        DataType::Date32 => primitive::<Date32Type>(sorted, lit),
+        DataType::Date64 => primitive::<Date64Type>(sorted, lit),
+        DataType::Utf8 => {
+            let values = sorted.as_string::<i32>();
+            let v = lit.as_string::<i32>().value(0);
+            let n = values.len();
+            let lower = partition(n, |i| values.value(i) < v);
+            let upper = lower + partition(n - lower, |i| values.value(lower + i) <= v);
+            (lower, upper)
+        }
+        _ => {
+            let cmp = make_comparator(sorted.as_ref(), lit.as_ref(), SortOptions::default())?;
+            let n = sorted.len();
+            let lower = partition(n, |i| cmp(i, 0) == Ordering::Less);
+            let upper = partition(n, |i| cmp(i, 0) != Ordering::Greater);
+            (lower, upper)
+        }
+    })
+}
+
+/// The first index in `0..n` where `pred` turns false (`pred` true then false).
+fn partition(n: usize, pred: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 /// If `f` compares an indexed column with non-NULL constants: the column and one
 /// (operator, constant) per range to read.
-fn match_filter(
-    f: &Expr,
-    indexed: &[usize],
-) -> Option<(usize, Vec<(BinaryOp, arrow::array::ArrayRef)>)> {
+fn match_filter(f: &Expr, indexed: &[usize]) -> Option<(usize, Vec<(BinaryOp, ArrayRef)>)> {
     match f {
         Expr::Binary(op, l, r) if op.is_comparison() && *op != BinaryOp::NotEq => {
             let (c, v, op) = match (l.as_ref(), r.as_ref()) {
@@ -77,7 +146,12 @@ fn match_filter(
                 (Expr::Literal(v), Expr::Column(c)) => (*c, v, op.swap()),
                 _ => return None,
             };
-            (indexed.contains(&c) && !v.is_null()).then(|| (c, vec![(op, v.to_array(1))]))
+            let range_op = matches!(
+                op,
+                BinaryOp::Eq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq
+            );
+            (range_op && indexed.contains(&c) && !v.is_null())
+                .then(|| (c, vec![(op, v.to_array(1))]))
         }
         Expr::InList {
             expr,

@@ -170,8 +170,9 @@ pub fn execute<'c>(ctx: &'c ExecCtx<'_>, plan: &'c Plan) -> Result<BatchStream<'
         } => {
             let groups = store.groups();
             let schema = schema.clone();
+            let probe = index::IndexProbe::find(store.schema(), projection, filters, indexed);
             Ok(Box::new(groups.into_iter().filter_map(move |g| {
-                scan_group(ctx, &g, projection, filters, indexed, &schema).transpose()
+                scan_group(ctx, &g, projection, filters, probe.as_ref(), &schema).transpose()
             })))
         }
         Plan::Range {
@@ -332,13 +333,18 @@ fn scan_group(
     group: &RowGroup,
     projection: &[usize],
     filters: &[Expr],
-    indexed: &[usize],
+    probe: Option<&index::IndexProbe>,
     schema: &SchemaRef,
 ) -> Result<Option<RecordBatch>> {
     if group.num_rows() == 0 || pruned(group, projection, filters) {
         return Ok(None);
     }
-    if let Some((rows, used)) = index::lookup(group, projection, filters, indexed)? {
+    if let Some(probe) = probe {
+        let used = probe.used;
+        let rows = probe.rows(group)?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
         let rows: UInt32Array = group.visible_among(&ctx.snap, &rows).into();
         if rows.is_empty() {
             return Ok(None);
@@ -380,7 +386,7 @@ fn scan_group(
 }
 
 /// True if the statistics prove no row of the group passes `filters`.
-fn pruned(group: &RowGroup, projection: &[usize], filters: &[Expr]) -> bool {
+pub(crate) fn pruned(group: &RowGroup, projection: &[usize], filters: &[Expr]) -> bool {
     use std::cmp::Ordering::*;
     for f in filters {
         let Expr::Binary(op, l, r) = f else { continue };

@@ -19,6 +19,7 @@ use crate::binder::{Binder, Scope, object_name};
 use crate::catalog::TableMeta;
 use crate::database::Transaction;
 use crate::error::{Error, Result};
+use crate::exec::index::IndexProbe;
 use crate::exec::{ExecCtx, collect, concat, eval, filter_batch};
 use crate::plan::Expr;
 use crate::storage::{RowGroup, TableStore};
@@ -406,11 +407,14 @@ fn matching_rows(
         split_and(f, &mut conjuncts);
     }
     let projection: Vec<usize> = (0..store.schema().fields().len()).collect();
+    let probe = IndexProbe::find(store.schema(), &projection, &conjuncts, indexed);
     let mut out = Vec::new();
     for g in store.groups() {
-        let candidates = crate::exec::index::lookup(&g, &projection, &conjuncts, indexed)?;
-        let idx: UInt32Array = match &candidates {
-            Some((rows, _)) => g.visible_among(&ctx.snap, rows).into(),
+        if g.num_rows() == 0 || crate::exec::pruned(&g, &projection, &conjuncts) {
+            continue;
+        }
+        let idx: UInt32Array = match &probe {
+            Some(p) => g.visible_among(&ctx.snap, &p.rows(&g)?).into(),
             None => g
                 .visibility(&ctx.snap)
                 .iter()

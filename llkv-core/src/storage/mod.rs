@@ -53,7 +53,16 @@ pub struct RowGroup {
     persisted: Mutex<Option<PersistedGroup>>,
     /// Per column: the row numbers sorted by that column's value (NULLs first), built on
     /// first use. Column data never changes, so an order never goes stale.
-    sorted: Mutex<hashbrown::HashMap<usize, Arc<UInt32Array>>>,
+    sorted: Mutex<hashbrown::HashMap<usize, Arc<SortedColumn>>>,
+}
+
+/// One column of a row group in sorted order (NULLs first).
+#[derive(Debug)]
+pub struct SortedColumn {
+    /// The row numbers, in the order of their values.
+    pub order: Arc<UInt32Array>,
+    /// The values in that order: `values[i]` is row `order[i]`'s value.
+    pub values: ArrayRef,
 }
 
 impl std::fmt::Debug for RowGroup {
@@ -105,6 +114,13 @@ impl RowGroup {
     /// The row numbers of this group sorted by column `column` (NULLs first): the
     /// group's part of every index on that column. Built once, then shared.
     pub fn sorted_order(&self, column: usize) -> Result<Arc<UInt32Array>> {
+        Ok(self.sorted_column(column)?.order.clone())
+    }
+
+    /// Column `column` in sorted order with the row numbers of its values: binary
+    /// searches read the contiguous sorted values, then map positions to rows. Built
+    /// once, then shared.
+    pub fn sorted_column(&self, column: usize) -> Result<Arc<SortedColumn>> {
         if let Some(o) = self.sorted.lock().get(&column) {
             return Ok(o.clone());
         }
@@ -121,8 +137,10 @@ impl RowGroup {
             }),
             None,
         )?);
-        self.sorted.lock().insert(column, order.clone());
-        Ok(order)
+        let values = compute::take(col.as_ref(), order.as_ref(), None)?;
+        let sorted = Arc::new(SortedColumn { order, values });
+        self.sorted.lock().insert(column, sorted.clone());
+        Ok(sorted)
     }
 
     /// A process-unique id.
