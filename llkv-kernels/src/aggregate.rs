@@ -1,9 +1,12 @@
 //! `SUM`, `MIN`, `MAX`, `COUNT` over one array, skipping NULLs.
 //!
-//! Integer sums are exact (`i128`, whatever the input width) and vectorize: each value is
-//! split into 32-bit halves summed in `i64` lanes. Float sums add into 16 fixed lanes, so
-//! the result is the same at every CPU level (but may differ from a left-to-right sum in
-//! the last bits, as `arrow::compute::sum` does too). `MIN`/`MAX` of floats follow
+//! Integer sums are exact (`i128`, whatever the input width) and vectorize: small values
+//! (all of them, for 32 bits or less) add up in `i64` lanes, a block of larger ones is
+//! split into 32-bit halves summed in `i64` lanes. Float sums add into 16 fixed lanes
+//! (per stream, see [`STREAMS`]), so the result is the same at every CPU level (but may
+//! differ from a left-to-right sum in the last bits, as `arrow::compute::sum` does too).
+//! Without NULLs the input is read as four streams side by side, which the hardware
+//! prefetcher serves faster than one. `MIN`/`MAX` of floats follow
 //! `totalOrder` like `arrow::compute::{min, max}` (NaN is the largest value).
 
 use std::sync::Arc;
@@ -65,26 +68,135 @@ pub(crate) fn reduce_lanes(acc: &[f64; LANES]) -> f64 {
     a[0]
 }
 
+/// Parts a sum without NULLs reads side by side. The hardware prefetcher follows each
+/// sequential stream only so far ahead (and restarts it at every 4 KiB page), which caps
+/// a single-stream sum of an input that is not in L1/L2 (Arrow's, ours before) well
+/// below what the memory system delivers; four streams keep four times as many lines in
+/// flight (~1.2x on 8 MB of `i64`).
+const STREAMS: usize = 4;
+
+/// Values per stream per step of an integer sum without NULLs: a step's four `i64`
+/// sums are exact when every value passes [`Native::small_int_key`]
+/// (`4 * 1024 * 2^51 < 2^63`).
+const INT_STEP: usize = 1024;
+
+/// `values` cut into [`STREAMS`] equal parts of whole `step`s, and the rest.
+#[inline(always)]
+fn streams<T>(values: &[T], step: usize) -> ([&[T]; STREAMS], &[T]) {
+    let part = values.len() / (STREAMS * step) * step;
+    let (a, rest) = values.split_at(part);
+    let (b, rest) = rest.split_at(part);
+    let (c, rest) = rest.split_at(part);
+    let (d, tail) = rest.split_at(part);
+    ([a, b, c, d], tail)
+}
+
+/// Exact sum of `values` by 32-bit halves.
+#[inline(always)]
+fn split_sum<T: NativeInt>(values: &[T]) -> i128 {
+    let mut total: i128 = 0;
+    for block in values.chunks(SUM_BLOCK) {
+        let (mut hi, mut lo) = (0i64, 0i64);
+        for v in block {
+            let (h, l) = v.split();
+            hi = hi.wrapping_add(h);
+            lo = lo.wrapping_add(l);
+        }
+        total += ((hi as i128) << 32) + lo as i128;
+    }
+    total
+}
+
+/// Exact sum of `values` (no NULLs), [`STREAMS`] parts at a time: plain `i64` adds for
+/// steps whose values are all small (always, for integers of 32 bits or less), by
+/// halves for the others.
+#[inline(always)]
+fn dense_int_sum<T: NativeInt>(values: &[T]) -> i128 {
+    let ([a, b, c, d], tail) = streams(values, INT_STEP);
+    let mut total: i128 = 0;
+    let steps = a
+        .chunks_exact(INT_STEP)
+        .zip(b.chunks_exact(INT_STEP))
+        .zip(c.chunks_exact(INT_STEP))
+        .zip(d.chunks_exact(INT_STEP));
+    for (((w, x), y), z) in steps {
+        let (mut s0, mut s1, mut s2, mut s3, mut key) = (0i64, 0i64, 0i64, 0i64, 0u64);
+        for (((p, q), r), t) in w.iter().zip(x).zip(y).zip(z) {
+            s0 = s0.wrapping_add(p.to_i64_wrapping());
+            s1 = s1.wrapping_add(q.to_i64_wrapping());
+            s2 = s2.wrapping_add(r.to_i64_wrapping());
+            s3 = s3.wrapping_add(t.to_i64_wrapping());
+            key |= p.small_int_key() | q.small_int_key() | r.small_int_key() | t.small_int_key();
+        }
+        total += if key < 1 << 52 {
+            s0 as i128 + s1 as i128 + s2 as i128 + s3 as i128
+        } else {
+            split_sum(w) + split_sum(x) + split_sum(y) + split_sum(z)
+        };
+    }
+    total + split_sum(tail)
+}
+
+/// Sum of `values` (no NULLs) in `f64`, [`STREAMS`] parts at a time, each into its own
+/// [`LANES`] lanes (the tail into the first part's); a fixed order, so every CPU level
+/// gives the same bits.
+#[inline(always)]
+fn dense_float_sum<T: NativeFloat>(values: &[T]) -> f64 {
+    let ([a, b, c, d], tail) = streams(values, LANES);
+    let mut acc = [[0f64; LANES]; STREAMS];
+    let steps = a
+        .chunks_exact(LANES)
+        .zip(b.chunks_exact(LANES))
+        .zip(c.chunks_exact(LANES))
+        .zip(d.chunks_exact(LANES));
+    for (((w, x), y), z) in steps {
+        for (i, (((p, q), r), t)) in w.iter().zip(x).zip(y).zip(z).enumerate() {
+            acc[0][i] += p.to_f64();
+            acc[1][i] += q.to_f64();
+            acc[2][i] += r.to_f64();
+            acc[3][i] += t.to_f64();
+        }
+    }
+    let mut chunks = tail.chunks_exact(LANES);
+    for c in &mut chunks {
+        for (a, v) in acc[0].iter_mut().zip(c) {
+            *a += v.to_f64();
+        }
+    }
+    for (a, v) in acc[0].iter_mut().zip(chunks.remainder()) {
+        *a += v.to_f64();
+    }
+    acc.iter().map(reduce_lanes).fold(0.0, |t, s| t + s)
+}
+
+/// Exact sum of `values` (no NULLs): [`sum_int`] with `valid = None`, stamped without an
+/// AVX-512 copy. The sum is memory-bound, and on the machines we measured the 512-bit
+/// copy streams ~5% slower than the AVX2 one (a lower clock under AVX-512 code), so a
+/// CPU with AVX-512 runs the AVX2 copy.
+#[kernel(types(i8, i16, i32, i64, u8, u16, u32, u64), cpu(baseline, avx2, neon), krate = crate)]
+pub fn sum_int_dense<T: NativeInt>(values: &[T]) -> i128 {
+    dense_int_sum(values)
+}
+
+/// Sum of `values` (no NULLs) in `f64`: [`sum_float`] with `valid = None`, stamped
+/// without an AVX-512 copy like [`sum_int_dense`]; the same bits as [`sum_float`].
+#[kernel(types(f32, f64), cpu(baseline, avx2, neon), krate = crate)]
+pub fn sum_float_dense<T: NativeFloat>(values: &[T]) -> f64 {
+    dense_float_sum(values)
+}
+
 /// Exact sum of the integers whose bit is set in `valid` (all of them when `None`).
 #[kernel(types(i8, i16, i32, i64, u8, u16, u32, u64), cpu(baseline, avx2, avx512, neon), krate = crate)]
 pub fn sum_int<T: NativeInt>(values: &[T], valid: Option<&[u64]>) -> i128 {
+    let Some(words) = valid else {
+        return dense_int_sum(values);
+    };
     let mut total: i128 = 0;
     for (b, block) in values.chunks(SUM_BLOCK).enumerate() {
         let (mut hi, mut lo) = (0i64, 0i64);
-        match valid {
-            None => {
-                for v in block {
-                    let (h, l) = v.split();
-                    hi = hi.wrapping_add(h);
-                    lo = lo.wrapping_add(l);
-                }
-            }
-            Some(words) => {
-                let words = words.get(b * (SUM_BLOCK / 64)..).unwrap_or(&[]);
-                for (chunk, &w) in block.chunks(64).zip(words) {
-                    add_int_chunk(chunk, w, &mut hi, &mut lo);
-                }
-            }
+        let words = words.get(b * (SUM_BLOCK / 64)..).unwrap_or(&[]);
+        for (chunk, &w) in block.chunks(64).zip(words) {
+            add_int_chunk(chunk, w, &mut hi, &mut lo);
         }
         total += ((hi as i128) << 32) + lo as i128;
     }
@@ -94,24 +206,12 @@ pub fn sum_int<T: NativeInt>(values: &[T], valid: Option<&[u64]>) -> i128 {
 /// Sum of the floats whose bit is set in `valid` (all of them when `None`), in `f64`.
 #[kernel(types(f32, f64), cpu(baseline, avx2, avx512, neon), krate = crate)]
 pub fn sum_float<T: NativeFloat>(values: &[T], valid: Option<&[u64]>) -> f64 {
+    let Some(words) = valid else {
+        return dense_float_sum(values);
+    };
     let mut acc = [0f64; LANES];
-    match valid {
-        None => {
-            let mut chunks = values.chunks_exact(LANES);
-            for c in &mut chunks {
-                for (a, v) in acc.iter_mut().zip(c) {
-                    *a += v.to_f64();
-                }
-            }
-            for (a, v) in acc.iter_mut().zip(chunks.remainder()) {
-                *a += v.to_f64();
-            }
-        }
-        Some(words) => {
-            for (chunk, &w) in values.chunks(64).zip(words) {
-                add_float_chunk(chunk, w, &mut acc);
-            }
-        }
+    for (chunk, &w) in values.chunks(64).zip(words) {
+        add_float_chunk(chunk, w, &mut acc);
     }
     reduce_lanes(&acc)
 }
@@ -176,20 +276,22 @@ pub fn sum(array: &dyn Array) -> Result<Option<SumValue>> {
     let valid = valid_words(array.nulls());
     let valid = valid.as_deref();
     macro_rules! int {
-        ($t:ty) => {
-            SumValue::Int(sum_int::<$t>(
-                primitive::<$t>(array, "sum")?.values(),
-                valid,
-            ))
-        };
+        ($t:ty) => {{
+            let values = primitive::<$t>(array, "sum")?.values();
+            SumValue::Int(match valid {
+                None => sum_int_dense::<$t>(values),
+                Some(_) => sum_int::<$t>(values, valid),
+            })
+        }};
     }
     macro_rules! float {
-        ($t:ty) => {
-            SumValue::Float(sum_float::<$t>(
-                primitive::<$t>(array, "sum")?.values(),
-                valid,
-            ))
-        };
+        ($t:ty) => {{
+            let values = primitive::<$t>(array, "sum")?.values();
+            SumValue::Float(match valid {
+                None => sum_float_dense::<$t>(values),
+                Some(_) => sum_float::<$t>(values, valid),
+            })
+        }};
     }
     use arrow::datatypes::DataType as D;
     Ok(Some(match array.data_type() {

@@ -209,7 +209,7 @@ enum Operand<'a, T> {
 /// Values per block of [`div_int`].
 const DIV_BLOCK: usize = 256;
 
-/// `x / y` of two integers in range (see [`Native::div_range_key`]) through `f64`, which
+/// `x / y` of two integers in range (see [`Native::small_int_key`]) through `f64`, which
 /// vectorizes (`idiv` does not); 0 for a zero divisor.
 #[inline(always)]
 fn quotient_f64<T: Native>(x: T, y: T) -> T {
@@ -224,7 +224,7 @@ fn quotient_f64<T: Native>(x: T, y: T) -> T {
 ///
 /// Block by block: when every operand of the block is in `-2^51..2^51` (always, for
 /// integers of 32 bits or less) the quotients are computed in `f64`, which is exact there
-/// ([`Native::div_range_key`]) and several times faster than integer division; other
+/// ([`Native::small_int_key`]) and several times faster than integer division; other
 /// blocks divide one value at a time.
 #[inline(always)]
 fn div_int<T: Native>(
@@ -272,8 +272,8 @@ fn div_block<T: Native>(
     out: &mut Vec<T>,
 ) -> (bool, bool) {
     let zero = y.clone().fold(false, |z, q| z | q.is_zero());
-    let key = x.clone().fold(0, |k, p| k | p.div_range_key())
-        | y.clone().fold(0, |k, q| k | q.div_range_key());
+    let key = x.clone().fold(0, |k, p| k | p.small_int_key())
+        | y.clone().fold(0, |k, q| k | q.small_int_key());
     if key < 1 << 52 {
         out.extend(x.clone().zip(y.clone()).map(|(p, q)| quotient_f64(p, q)));
         // In range, only `MIN / -1` of a narrow signed type overflows.

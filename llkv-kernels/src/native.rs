@@ -58,13 +58,14 @@ pub trait Native:
     fn is_zero(self) -> bool;
     /// Bits that, OR-ed over several values, stay below `2^52` exactly when every value
     /// is an integer in `-2^51..2^51` (`0..2^51` for `u64`): `0` for integers of 32 bits or
-    /// less, `u64::MAX` for floats. For two such integers `a / b` computed in `f64` and
-    /// truncated is the exact integer quotient: `|b| * ceil(|a / b|) < 2^53`, so a
-    /// quotient just below an integer is more than half an ulp below it and cannot round
-    /// up to it.
-    fn div_range_key(self) -> u64;
+    /// less, `u64::MAX` for floats. Two uses:
+    /// - division: for two such integers `a / b` computed in `f64` and truncated is the
+    ///   exact integer quotient (`|b| * ceil(|a / b|) < 2^53`, so a quotient just below an
+    ///   integer is more than half an ulp below it and cannot round up to it);
+    /// - sums: up to `2^11` such values add up in an `i64` without overflow.
+    fn small_int_key(self) -> u64;
     /// The value as `f64`, exact for integers in range (see
-    /// [`div_range_key`](Native::div_range_key)). For 64-bit integers this adds
+    /// [`small_int_key`](Native::small_int_key)). For 64-bit integers this adds
     /// `1.5 * 2^52` in the bits instead of converting, so it vectorizes without AVX-512DQ.
     fn to_f64_for_div(self) -> f64;
     /// `q` truncated toward zero, wrapped to the type (so `MIN / -1` computed in `f64`
@@ -81,6 +82,8 @@ pub trait NativeInt: Native {
     /// `(hi, lo)` with `value == hi * 2^32 + lo` and `lo` in `0..2^32`, so that sums of up
     /// to 2^30 values of each half fit in an `i64` and vectorize.
     fn split(self) -> (i64, i64);
+    /// The value as an `i64`, wrapped (exact for all but `u64` values of `2^63` or more).
+    fn to_i64_wrapping(self) -> i64;
 }
 
 /// The float natives.
@@ -145,7 +148,7 @@ macro_rules! int_native {
                 self == 0
             }
             #[inline(always)]
-            fn div_range_key(self) -> u64 {
+            fn small_int_key(self) -> u64 {
                 if <$t>::BITS <= 32 {
                     0
                 } else if <$t>::MIN == 0 {
@@ -188,6 +191,10 @@ macro_rules! int_native {
             fn split(self) -> (i64, i64) {
                 let $s = self;
                 $split
+            }
+            #[inline(always)]
+            fn to_i64_wrapping(self) -> i64 {
+                self as i64
             }
         }
     };
@@ -266,7 +273,7 @@ macro_rules! float_native {
                 self == 0.0
             }
             #[inline(always)]
-            fn div_range_key(self) -> u64 {
+            fn small_int_key(self) -> u64 {
                 u64::MAX
             }
             #[inline(always)]

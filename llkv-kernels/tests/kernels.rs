@@ -961,6 +961,40 @@ fn every_cpu_level_matches_baseline() {
     let vf = f
         .nulls()
         .map(|n| llkv_kernels::bitmap::words(n.inner()).into_owned());
+    // Without NULLs: long enough for the four-stream loop, with small and large values
+    // (the large ones take the split path of their step), and the dense kernels agree.
+    let small: PrimitiveArray<Int64Type> = (0..20_000)
+        .map(|i| {
+            Some(if i % 5000 == 17 {
+                i64::MAX - i
+            } else {
+                i * 7 - 30_000
+            })
+        })
+        .collect();
+    let narrow = array::<i32>(r, 20_000, 0.0, false);
+    let floats = array::<f32>(r, 20_000, 0.0, false);
+    let want: i128 = small.values().iter().map(|&v| v as i128).sum();
+    let want32: i128 = narrow.values().iter().map(|&v| v as i128).sum();
+    for level in CpuLevel::ALL {
+        assert_eq!(
+            aggregate::sum_int::call_at::<i64>(level, small.values(), None),
+            want
+        );
+        assert_eq!(
+            aggregate::sum_int_dense::call_at::<i64>(level, small.values()),
+            want
+        );
+        assert_eq!(
+            aggregate::sum_int_dense::call_at::<i32>(level, narrow.values()),
+            want32
+        );
+        assert_eq!(
+            aggregate::sum_float_dense::call_at::<f32>(level, floats.values()).to_bits(),
+            aggregate::sum_float::call_at::<f32>(CpuLevel::Baseline, floats.values(), None)
+                .to_bits()
+        );
+    }
     for level in CpuLevel::ALL {
         assert_eq!(
             aggregate::sum_int::call_at::<i64>(level, a.values(), va.as_deref()),
