@@ -375,9 +375,10 @@ impl Session {
                 let catalog = self.db.catalog_view(t.snap);
                 let mut binder = Binder::new(&catalog, self.dialect.as_ref());
                 let bound = binder.bind_query(q)?;
+                let plan = crate::plan::prune::prune_columns(bound.plan);
                 let ctx = ExecCtx::new(t.snap, self.semantics());
-                let batches = collect(&ctx, &bound.plan)?;
-                let plan_schema = bound.plan.schema();
+                let batches = collect(&ctx, &plan)?;
+                let plan_schema = plan.schema();
                 let schema = Arc::new(Schema::new(
                     plan_schema
                         .fields()

@@ -4,6 +4,8 @@
 //! checked types and inserted the casts a dialect's coercion rules call for, so the
 //! executor never looks at names or guesses types.
 
+pub mod prune;
+
 use std::sync::Arc;
 
 use arrow::datatypes::{DataType, SchemaRef};

@@ -54,6 +54,20 @@ pub struct RowGroup {
     /// Per column: the row numbers sorted by that column's value (NULLs first), built on
     /// first use. Column data never changes, so an order never goes stale.
     sorted: Mutex<hashbrown::HashMap<usize, Arc<SortedColumn>>>,
+    /// Whether every snapshot from some timestamp on sees every row (see
+    /// [`RowGroup::visibility`]).
+    settled: Mutex<Settled>,
+}
+
+/// A row group's "everything visible" cache.
+#[derive(Debug, Default)]
+struct Settled {
+    /// Every snapshot reading at or after this timestamp sees every row: all rows were
+    /// committed by then and none is deleted or being deleted. `None`: not known.
+    visible_from: Option<Timestamp>,
+    /// Bumped after each batch of delete marks, so a scan that read the marks before the
+    /// change cannot publish what it saw.
+    epoch: u64,
 }
 
 /// One column of a row group in sorted order (NULLs first).
@@ -108,6 +122,7 @@ impl RowGroup {
             dirty: AtomicBool::new(dirty),
             persisted: Mutex::new(persisted),
             sorted: Mutex::new(hashbrown::HashMap::new()),
+            settled: Mutex::new(Settled::default()),
         }
     }
 
@@ -189,13 +204,44 @@ impl RowGroup {
     }
 
     /// The rows visible to `snap`, as a boolean mask.
+    ///
+    /// Most groups are settled: every row committed long ago, none deleted. The pass over
+    /// the marks notes that, and later snapshots then get an all-true mask without
+    /// reading a mark. Delete marks clear the note ([`RowGroup::marks_deleted`]).
     pub fn visibility(&self, snap: &Snapshot) -> BooleanArray {
+        let n = self.created.len();
+        let epoch = {
+            let s = self.settled.lock();
+            if s.visible_from.is_some_and(|v| snap.read_ts >= v) {
+                return BooleanArray::new(BooleanBuffer::new_set(n), None);
+            }
+            s.epoch
+        };
         let c = &self.created;
         let d = &self.deleted;
-        let buf = BooleanBuffer::collect_bool(c.len(), |i| {
-            snap.sees(c[i].load(Ordering::Acquire), d[i].load(Ordering::Acquire))
+        let mut settled = true;
+        let mut newest = 0;
+        let buf = BooleanBuffer::collect_bool(n, |i| {
+            let (ci, di) = (c[i].load(Ordering::Acquire), d[i].load(Ordering::Acquire));
+            settled &= ci & PENDING_BIT == 0 && ci != NEVER && di == NEVER;
+            newest = newest.max(ci);
+            snap.sees(ci, di)
         });
+        if settled {
+            let mut s = self.settled.lock();
+            if s.epoch == epoch {
+                s.visible_from = Some(newest);
+            }
+        }
         BooleanArray::new(buf, None)
+    }
+
+    /// Records that delete marks of this group changed (call after setting them): the
+    /// group is no longer known to be settled.
+    pub fn marks_deleted(&self) {
+        let mut s = self.settled.lock();
+        s.epoch += 1;
+        s.visible_from = None;
     }
 
     /// Those of `rows` visible to `snap` (for index lookups, which need not look at the
@@ -351,6 +397,7 @@ impl TableStore {
             }
         }
         if !marked.is_empty() {
+            group.marks_deleted();
             group.mark_dirty();
             undo.push(UndoEntry::Delete {
                 group: group.clone(),
