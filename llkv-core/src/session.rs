@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{Field, Schema, SchemaRef};
-use llkv_traits::{Dialect, ErrorInTransaction, StatementHook};
+use llkv_traits::{Dialect, ErrorInTransaction, StatementHook, TransactionAborted};
 use sqlparser::ast::Statement;
 use sqlparser::parser::Parser;
 
@@ -137,8 +137,14 @@ impl Session {
             .parse_statements()?)
     }
 
-    /// Runs every statement of `sql` in order, stopping at the first error.
+    /// Runs every statement of `sql` in order, stopping at the first error. Errors with a
+    /// structured detail carry the dialect's wording ([`Error::worded_by`]).
     pub fn execute(&mut self, sql: &str) -> Result<Vec<StatementResult>> {
+        self.execute_unworded(sql)
+            .map_err(|e| e.worded_by(self.dialect.as_ref()))
+    }
+
+    fn execute_unworded(&mut self, sql: &str) -> Result<Vec<StatementResult>> {
         // Leading `INSERT ... VALUES` statements of plain literals skip the parser; the
         // rest is parsed before anything runs, so a syntax error still runs nothing.
         let (inserts, rest) = if self.dialect.literal_insert_fast_path() {
@@ -152,7 +158,7 @@ impl Session {
             out.push(self.run_in_transaction(|s, t| dml::insert_literal(s, t, ins))?);
         }
         for s in statements {
-            out.extend(self.execute_statement(s)?);
+            out.extend(self.execute_statement_unworded(s)?);
         }
         Ok(out)
     }
@@ -201,8 +207,14 @@ impl Session {
         }
     }
 
-    /// Runs one parsed statement.
+    /// Runs one parsed statement. Errors with a structured detail carry the dialect's
+    /// wording ([`Error::worded_by`]).
     pub fn execute_statement(&mut self, statement: Statement) -> Result<Vec<StatementResult>> {
+        self.execute_statement_unworded(statement)
+            .map_err(|e| e.worded_by(self.dialect.as_ref()))
+    }
+
+    fn execute_statement_unworded(&mut self, statement: Statement) -> Result<Vec<StatementResult>> {
         let statements = match self.dialect.rewrite_statement(statement)? {
             StatementHook::Unhandled(s) => vec![*s],
             StatementHook::Rewritten(v) => v,
@@ -279,9 +291,7 @@ impl Session {
                 if self.aborted {
                     self.end_transaction_state();
                     self.db.rollback(t);
-                    return Err(Error::Transaction(
-                        "current transaction is aborted: it was rolled back".into(),
-                    ));
+                    return Err(Error::aborted(TransactionAborted::RolledBackAtCommit));
                 }
                 self.end_transaction_state();
                 self.db.commit(t)?;
@@ -410,9 +420,7 @@ impl Session {
 }
 
 fn aborted_error() -> Error {
-    Error::Transaction(
-        "current transaction is aborted, commands ignored until end of transaction block".into(),
-    )
+    Error::aborted(TransactionAborted::StatementIgnored)
 }
 
 fn first_words(s: &Statement) -> String {

@@ -10,6 +10,8 @@
 use arrow::datatypes::DataType;
 use sqlparser::ast::{Expr, Statement};
 
+use crate::diagnostic::ErrorDetail;
+
 /// Errors a dialect reports.
 #[derive(Debug, thiserror::Error)]
 pub enum DialectError {
@@ -149,5 +151,15 @@ pub trait Dialect: Send + Sync {
     fn rewrite_expr(&self, expr: &Expr) -> Result<Option<Expr>, DialectError> {
         let _ = expr;
         Ok(None)
+    }
+
+    /// The message users see for an error the engine describes as data (a constraint
+    /// violation, a missing or existing catalog object, an aborted transaction). `None`
+    /// (the default) keeps the engine's wording, the detail's `Display`. The session
+    /// asks once per failed statement; the structured detail stays available to callers
+    /// either way.
+    fn error_message(&self, error: &ErrorDetail<'_>) -> Option<String> {
+        let _ = error;
+        None
     }
 }

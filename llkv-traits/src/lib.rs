@@ -19,6 +19,7 @@
 pub mod aggregate;
 pub mod codec;
 pub mod conformance;
+pub mod diagnostic;
 pub mod dialect;
 pub mod ids;
 pub mod pager;
@@ -33,6 +34,10 @@ pub use aggregate::{
     Accumulator, AggregateError, AggregateFunction, GroupsAccumulator, GroupsAccumulatorAdapter,
 };
 pub use codec::{ChunkStats, CodecError, ColumnCodec, EncodedChunk};
+pub use diagnostic::{
+    CatalogError, CatalogObject, CatalogProblem, ConstraintKind, ConstraintViolation, ErrorDetail,
+    TransactionAborted,
+};
 pub use dialect::{
     Coercion, Dialect, DialectError, DivisionByZero, ErrorInTransaction, IntegerDivision,
     IntegerOverflow, StatementHook,

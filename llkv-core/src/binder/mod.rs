@@ -12,7 +12,7 @@ pub mod types;
 use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use llkv_traits::{AggregateFunction, Dialect};
+use llkv_traits::{AggregateFunction, CatalogObject, Dialect};
 use sqlparser::ast::{ObjectName, ObjectNamePart};
 
 use crate::catalog::TableMeta;
@@ -167,7 +167,7 @@ impl<'a> Binder<'a> {
         match self.catalog.table(&n)? {
             Some((meta, Some(store))) => Ok((meta, store)),
             Some((_, None)) => Err(Error::Unsupported(format!("cannot modify view {n}"))),
-            None => Err(Error::NoSuchTable(n)),
+            None => Err(Error::not_found(CatalogObject::Table, n)),
         }
     }
 

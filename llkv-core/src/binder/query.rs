@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema};
-use llkv_traits::ScalarValue;
+use llkv_traits::{CatalogObject, ScalarValue};
 use sqlparser::ast::{
     self, GroupByExpr, JoinConstraint, JoinOperator, LimitClause, OrderByKind, SelectItem,
     SelectItemQualifiedWildcardKind, SetExpr, SetOperator, SetQuantifier, TableFactor,
@@ -238,7 +238,7 @@ fn bind_table_factor(b: &mut Binder<'_>, t: &TableFactor) -> Result<Relation> {
             let (meta, store) = b
                 .catalog
                 .table(&n)?
-                .ok_or_else(|| Error::NoSuchTable(n.clone()))?;
+                .ok_or_else(|| Error::not_found(CatalogObject::Table, n.clone()))?;
             let qualifier = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or(n);
             let (plan, scope) = match (meta.kind, store) {
                 (ObjectKind::Table, Some(store)) => {

@@ -4,6 +4,8 @@ use sqlparser::ast::{
     ColumnOption, CreateIndex, CreateTable, ObjectType, Statement, TableConstraint,
 };
 
+use llkv_traits::CatalogObject;
+
 use super::{Session, StatementResult};
 use crate::binder::{Binder, object_name};
 use crate::catalog::{CATALOG_TABLE_ID, ColumnMeta, ObjectKind, TableMeta};
@@ -48,7 +50,7 @@ pub(super) fn create_table(
             return Ok(StatementResult::Done("CREATE TABLE"));
         }
         if !ct.or_replace || existing.kind != ObjectKind::Table {
-            return Err(Error::AlreadyExists(format!("table {name}")));
+            return Err(Error::already_exists(CatalogObject::Table, name));
         }
         // CREATE OR REPLACE TABLE: the old table (and its indexes) goes, in the same
         // transaction.
@@ -219,7 +221,7 @@ pub(super) fn create_view(
             return Ok(StatementResult::Done("CREATE VIEW"));
         }
         if !*or_replace || existing.kind != ObjectKind::View {
-            return Err(Error::AlreadyExists(format!("view {n}")));
+            return Err(Error::already_exists(CatalogObject::View, n));
         }
         remove_object(s, t, &existing)?;
     }
@@ -310,10 +312,7 @@ pub(super) fn drop(s: &Session, t: &mut Transaction, stmt: &Statement) -> Result
             }
             None if *if_exists => {}
             None => {
-                return Err(match kind {
-                    ObjectKind::Table => Error::NoSuchTable(n),
-                    other => Error::NoSuchTable(format!("{} {n}", kind_name(other))),
-                });
+                return Err(Error::not_found(catalog_object(kind), n));
             }
         }
     }
@@ -330,11 +329,11 @@ fn drop_table(s: &Session, t: &mut Transaction, meta: &TableMeta) -> Result<()> 
     remove_object(s, t, meta)
 }
 
-fn kind_name(kind: ObjectKind) -> &'static str {
+fn catalog_object(kind: ObjectKind) -> CatalogObject {
     match kind {
-        ObjectKind::Table => "table",
-        ObjectKind::View => "view",
-        ObjectKind::Index => "index",
+        ObjectKind::Table => CatalogObject::Table,
+        ObjectKind::View => CatalogObject::View,
+        ObjectKind::Index => CatalogObject::Index,
     }
 }
 
@@ -356,7 +355,7 @@ pub(super) fn create_index(
         if ci.if_not_exists {
             return Ok(StatementResult::Done("CREATE INDEX"));
         }
-        return Err(Error::AlreadyExists(format!("index {name}")));
+        return Err(Error::already_exists(CatalogObject::Index, name));
     }
     let catalog = s.db.catalog_view(t.snap);
     let binder = Binder::new(&catalog, s.dialect.as_ref());

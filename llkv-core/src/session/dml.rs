@@ -24,7 +24,7 @@ use crate::exec::{ExecCtx, collect, concat, eval, filter_batch};
 use crate::plan::Expr;
 use crate::storage::{RowGroup, TableStore};
 use crate::txn::{NEVER, PENDING_BIT};
-use llkv_traits::ScalarValue;
+use llkv_traits::{ConstraintKind, ConstraintViolation, ScalarValue};
 
 pub(super) fn insert(s: &Session, t: &mut Transaction, ins: &Insert) -> Result<StatementResult> {
     let TableObject::TableName(name) = &ins.table else {
@@ -197,16 +197,25 @@ fn write_rows(
     let _ = (s, ctx);
     for (i, c) in meta.columns.iter().enumerate() {
         if !c.nullable && batch.column(i).null_count() > 0 {
-            return Err(Error::Constraint(format!(
-                "NOT NULL constraint failed: {}.{}",
-                meta.name, c.name
-            )));
+            return Err(Error::violation(ConstraintViolation {
+                kind: ConstraintKind::NotNull,
+                table: meta.name.clone(),
+                columns: vec![c.name.clone()],
+                key: Vec::new(),
+                within_transaction: false,
+            }));
         }
     }
-    let mut keys: Vec<Vec<usize>> = meta.unique_keys().cloned().collect();
+    let mut keys: Vec<(Vec<usize>, ConstraintKind)> = Vec::new();
+    if !meta.primary_key.is_empty() {
+        keys.push((meta.primary_key.clone(), ConstraintKind::PrimaryKey));
+    }
+    let uniques = meta.uniques.iter().cloned();
+    keys.extend(uniques.map(|k| (k, ConstraintKind::Unique)));
     let catalog = s.db.catalog_view(t.snap);
     for index in crate::binder::CatalogAccess::indexes(&catalog, meta.id)? {
-        keys.extend(index.uniques.iter().cloned());
+        let uniques = index.uniques.iter().cloned();
+        keys.extend(uniques.map(|k| (k, ConstraintKind::Unique)));
     }
     let _writes = store.lock_writes();
     check_unique(t, meta, store, &batch, &keys)?;
@@ -229,20 +238,18 @@ fn check_unique(
     meta: &TableMeta,
     store: &TableStore,
     batch: &RecordBatch,
-    keys: &[Vec<usize>],
+    keys: &[(Vec<usize>, ConstraintKind)],
 ) -> Result<()> {
     let opts = arrow::compute::SortOptions::default();
-    for key in keys {
+    for (key, kind) in keys {
         let key_cols = |b: &RecordBatch| -> Vec<ArrayRef> {
             key.iter().map(|&i| b.column(i).clone()).collect()
         };
         let new_cols = key_cols(batch);
-        let names = key
-            .iter()
-            .map(|&i| format!("{}.{}", meta.name, meta.columns[i].name))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let duplicate = || Error::Constraint(format!("UNIQUE constraint failed: {names}"));
+        // New row `i` repeats a key of this transaction (or statement) or a committed one.
+        let duplicate = |i: usize, within_transaction: bool| {
+            violation(meta, key, *kind, &new_cols, i, within_transaction)
+        };
         // The new rows without a NULL in the key (NULLs never collide), in key order.
         let sort_cols: Vec<arrow::compute::SortColumn> = new_cols
             .iter()
@@ -267,7 +274,7 @@ fn check_unique(
             .collect::<std::result::Result<Vec<_>, _>>()?;
         for w in candidates.windows(2) {
             if same_new.iter().all(|eq| eq(w[0], w[1]) == Equal) {
-                return Err(duplicate());
+                return Err(duplicate(w[1], true));
             }
         }
         // Floats: the statistics leave NaN out, and NaN keys still collide.
@@ -319,7 +326,7 @@ fn check_unique(
                         continue;
                     }
                     if t.snap.sees(c, d) {
-                        return Err(duplicate());
+                        return Err(duplicate(i, c == own));
                     }
                     let concurrent =
                         d == NEVER && c != own && ((c & PENDING_BIT != 0) || c > t.snap.read_ts);
@@ -357,6 +364,34 @@ fn check_unique(
     Ok(())
 }
 
+/// The violation of unique key `key` (column positions of `meta`) by row `row` of
+/// `key_cols` (the key's columns, in key order).
+fn violation(
+    meta: &TableMeta,
+    key: &[usize],
+    kind: ConstraintKind,
+    key_cols: &[ArrayRef],
+    row: usize,
+    within_transaction: bool,
+) -> Error {
+    let options = arrow::util::display::FormatOptions::default().with_null("NULL");
+    let values = key_cols
+        .iter()
+        .map(|c| {
+            arrow::util::display::ArrayFormatter::try_new(c.as_ref(), &options)
+                .map(|f| f.value(row).to_string())
+                .unwrap_or_else(|_| "?".to_string())
+        })
+        .collect();
+    Error::violation(ConstraintViolation {
+        kind,
+        table: meta.name.clone(),
+        columns: key.iter().map(|&i| meta.columns[i].name.clone()).collect(),
+        key: values,
+        within_transaction,
+    })
+}
+
 /// Rejects a new unique index over rows whose keys already repeat.
 pub(super) fn check_existing_unique(
     t: &Transaction,
@@ -369,11 +404,6 @@ pub(super) fn check_existing_unique(
         .map(|&i| SortField::new(meta.columns[i].data_type.clone()))
         .collect();
     let conv = RowConverter::new(fields)?;
-    let names = key
-        .iter()
-        .map(|&i| format!("{}.{}", meta.name, meta.columns[i].name))
-        .collect::<Vec<_>>()
-        .join(", ");
     let mut seen: HashSet<Box<[u8]>> = HashSet::new();
     for g in store.groups() {
         let visible = g.visibility(&t.snap);
@@ -384,9 +414,12 @@ pub(super) fn check_existing_unique(
                 continue;
             }
             if !seen.insert(rows.row(i).data().into()) {
-                return Err(Error::Constraint(format!(
-                    "UNIQUE constraint failed: {names}"
-                )));
+                let kind = if key == meta.primary_key.as_slice() {
+                    ConstraintKind::PrimaryKey
+                } else {
+                    ConstraintKind::Unique
+                };
+                return Err(violation(meta, key, kind, &cols, i, false));
             }
         }
     }

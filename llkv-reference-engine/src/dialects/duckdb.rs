@@ -2,16 +2,18 @@
 
 use arrow::datatypes::DataType;
 use llkv_traits::{
-    Coercion, Dialect, DialectError, DivisionByZero, ErrorInTransaction, IntegerDivision,
-    IntegerOverflow, StatementHook,
+    Coercion, Dialect, DialectError, DivisionByZero, ErrorDetail, ErrorInTransaction,
+    IntegerDivision, IntegerOverflow, StatementHook,
 };
 use sqlparser::ast::{DataType as SqlType, Statement};
 
-use super::{DuckDbParser, decimal_params, duckdb_settings, type_name};
+use super::{DuckDbParser, decimal_params, duckdb_errors, duckdb_settings, type_name};
 
 /// DuckDB semantics: sized integer types whose overflow is an error, `/` on integers gives a
 /// double, `x / 0` is NULL, NULLs sort last in both directions, strict typing, and a
-/// failed statement aborts its transaction until `ROLLBACK`. The grammar is
+/// failed statement aborts its transaction until `ROLLBACK`. Constraint, catalog and
+/// aborted-transaction errors are worded as DuckDB words them (`Constraint Error:
+/// Duplicate key "i: 1" violates primary key constraint.`). The grammar is
 /// [`DuckDbParser`]'s; `SET`/`PRAGMA` options and `CHECKPOINT` are handled as the
 /// `duckdb_settings` module describes.
 #[derive(Debug)]
@@ -101,6 +103,10 @@ impl Dialect for DuckDbDialect {
 
     fn error_in_transaction(&self) -> ErrorInTransaction {
         ErrorInTransaction::MustRollback
+    }
+
+    fn error_message(&self, error: &ErrorDetail<'_>) -> Option<String> {
+        Some(duckdb_errors::message(error))
     }
 
     fn rewrite_statement(&self, statement: Statement) -> Result<StatementHook, DialectError> {

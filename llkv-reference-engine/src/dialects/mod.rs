@@ -1,6 +1,7 @@
 //! The built-in dialects: [`SqliteDialect`] and [`DuckDbDialect`].
 
 mod duckdb;
+mod duckdb_errors;
 mod duckdb_parser;
 mod duckdb_settings;
 mod sqlite;
