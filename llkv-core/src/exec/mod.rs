@@ -10,6 +10,11 @@ pub mod scalar_functions;
 
 mod aggregate;
 pub(crate) mod index;
+mod topk;
+
+/// `ORDER BY ... LIMIT k` keeps only the best `k` rows while reading when `k` is at
+/// most this; larger limits sort the whole input.
+const TOP_K_MAX: usize = 65_536;
 mod join;
 
 use std::cell::RefCell;
@@ -274,6 +279,14 @@ pub fn execute<'c>(ctx: &'c ExecCtx<'_>, plan: &'c Plan) -> Result<BatchStream<'
             Ok(Box::new(std::iter::once(Ok(batch))))
         }
         Plan::Join { .. } => join::run(ctx, plan),
+        Plan::Sort {
+            input,
+            keys,
+            fetch: Some(k),
+        } if !keys.is_empty() && *k <= TOP_K_MAX => {
+            let top = topk::run(ctx, input, keys, *k)?;
+            Ok(Box::new(std::iter::once(Ok(top))))
+        }
         Plan::Sort { input, keys, fetch } => {
             let schema = input.schema();
             let batches = collect(ctx, input)?;
