@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{Field, Schema, SchemaRef};
-use llkv_traits::{Dialect, ErrorInTransaction, StatementHook, TransactionAborted};
+use llkv_traits::{Dialect, ErrorInTransaction, SessionSetting, StatementHook, TransactionAborted};
 use sqlparser::ast::Statement;
 use sqlparser::parser::Parser;
 
-use crate::binder::Binder;
+use crate::binder::{Binder, OrderDefaults};
 use crate::catalog::TableMeta;
 use crate::database::{Database, Transaction};
 use crate::error::{Error, Result};
@@ -75,6 +75,8 @@ pub struct Session {
     savepoints: Vec<(String, usize)>,
     /// True if the transaction was opened by a SAVEPOINT (it ends with the last RELEASE).
     savepoint_txn: bool,
+    /// `ORDER BY` defaults set by the session's statements ([`SessionSetting`]).
+    order: OrderDefaults,
 }
 
 impl std::fmt::Debug for Session {
@@ -104,6 +106,7 @@ impl Session {
             aborted: false,
             savepoints: Vec::new(),
             savepoint_txn: false,
+            order: OrderDefaults::default(),
         }
     }
 
@@ -218,6 +221,13 @@ impl Session {
         let statements = match self.dialect.rewrite_statement(statement)? {
             StatementHook::Unhandled(s) => vec![*s],
             StatementHook::Rewritten(v) => v,
+            StatementHook::Set(setting) => {
+                match setting {
+                    SessionSetting::DefaultNullOrder(n) => self.order.null_order = Some(n),
+                    SessionSetting::DefaultOrderDescending(d) => self.order.descending = d,
+                }
+                Vec::new()
+            }
         };
         let mut out = Vec::with_capacity(statements.len());
         for s in statements {
@@ -383,7 +393,8 @@ impl Session {
         match s {
             Statement::Query(q) => {
                 let catalog = self.db.catalog_view(t.snap);
-                let mut binder = Binder::new(&catalog, self.dialect.as_ref());
+                let mut binder =
+                    Binder::new(&catalog, self.dialect.as_ref()).with_order_defaults(self.order);
                 let bound = binder.bind_query(q)?;
                 let plan = crate::plan::prune::prune_columns(bound.plan);
                 let ctx = ExecCtx::new(t.snap, self.semantics());

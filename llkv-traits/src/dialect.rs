@@ -71,6 +71,42 @@ pub enum ErrorInTransaction {
     MustRollback,
 }
 
+/// Where `ORDER BY` puts NULLs when a key says neither `NULLS FIRST` nor `NULLS LAST`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NullOrder {
+    /// NULLs first in both directions.
+    First,
+    /// NULLs last in both directions.
+    Last,
+    /// NULLs first in ascending keys, last in descending ones (NULL is the smallest value).
+    FirstOnAscending,
+    /// NULLs last in ascending keys, first in descending ones (NULL is the largest value).
+    LastOnAscending,
+}
+
+impl NullOrder {
+    /// Whether NULLs sort first in a key sorted in this direction.
+    pub fn nulls_first(self, descending: bool) -> bool {
+        match self {
+            NullOrder::First => true,
+            NullOrder::Last => false,
+            NullOrder::FirstOnAscending => !descending,
+            NullOrder::LastOnAscending => descending,
+        }
+    }
+}
+
+/// A setting of one session that a dialect statement (such as DuckDB's
+/// `SET default_null_order = ...`) changes, returned by [`Dialect::rewrite_statement`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionSetting {
+    /// Where NULLs sort when `ORDER BY` does not say (instead of
+    /// [`Dialect::nulls_first`]).
+    DefaultNullOrder(NullOrder),
+    /// Whether `ORDER BY` keys without `ASC`/`DESC` sort descending.
+    DefaultOrderDescending(bool),
+}
+
 /// The outcome of [`Dialect::rewrite_statement`].
 #[derive(Debug)]
 pub enum StatementHook {
@@ -78,6 +114,8 @@ pub enum StatementHook {
     Unhandled(Box<Statement>),
     /// The dialect rewrote it into these statements (possibly none), bound in order.
     Rewritten(Vec<Statement>),
+    /// The statement changes a setting of the session that runs it (and nothing else).
+    Set(SessionSetting),
 }
 
 /// A SQL flavour.

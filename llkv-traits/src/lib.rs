@@ -40,7 +40,7 @@ pub use diagnostic::{
 };
 pub use dialect::{
     Coercion, Dialect, DialectError, DivisionByZero, ErrorInTransaction, IntegerDivision,
-    IntegerOverflow, StatementHook,
+    IntegerOverflow, NullOrder, SessionSetting, StatementHook,
 };
 pub use ids::{FieldId, LogicalFieldId, Namespace, TableId};
 pub use pager::{BufferBlob, Pager, PagerBlob, PagerError, PhysicalKey, WriteBatch};

@@ -12,7 +12,7 @@ pub mod types;
 use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use llkv_traits::{AggregateFunction, CatalogObject, Dialect};
+use llkv_traits::{AggregateFunction, CatalogObject, Dialect, NullOrder};
 use sqlparser::ast::{ObjectName, ObjectNamePart};
 
 use crate::catalog::TableMeta;
@@ -129,6 +129,17 @@ pub struct Binder<'a> {
     outer: Vec<Scope>,
     /// Per enclosing scope: whether the subquery bound inside it reads it.
     correlated: Vec<bool>,
+    order: OrderDefaults,
+}
+
+/// What `ORDER BY` keys that do not say mean: a session's settings over the dialect's
+/// rule ([`Dialect::nulls_first`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OrderDefaults {
+    /// Where NULLs sort; `None` asks the dialect.
+    pub null_order: Option<NullOrder>,
+    /// Whether keys without `ASC`/`DESC` sort descending.
+    pub descending: bool,
 }
 
 impl<'a> Binder<'a> {
@@ -139,7 +150,19 @@ impl<'a> Binder<'a> {
             dialect,
             outer: Vec::new(),
             correlated: Vec::new(),
+            order: OrderDefaults::default(),
         }
+    }
+
+    /// Uses these `ORDER BY` defaults (the dialect's, ascending, without this call).
+    pub fn with_order_defaults(mut self, order: OrderDefaults) -> Self {
+        self.order = order;
+        self
+    }
+
+    /// The `ORDER BY` defaults in force.
+    pub fn order_defaults(&self) -> OrderDefaults {
+        self.order
     }
 
     /// The dialect.

@@ -724,11 +724,15 @@ fn output_position(e: &ast::Expr, names: &[String]) -> Result<Option<usize>> {
 }
 
 fn sort_key(b: &Binder<'_>, expr: Expr, o: &ast::OrderByExpr) -> SortKey {
-    let descending = o.options.asc == Some(false);
+    let order = b.order_defaults();
+    let descending = o.options.asc.map_or(order.descending, |asc| !asc);
     let nulls_first = o
         .options
         .nulls_first
-        .unwrap_or_else(|| b.dialect().nulls_first(descending));
+        .unwrap_or_else(|| match order.null_order {
+            Some(nulls) => nulls.nulls_first(descending),
+            None => b.dialect().nulls_first(descending),
+        });
     SortKey {
         expr,
         descending,

@@ -60,7 +60,7 @@ pub(super) fn create_table(
     let binder = Binder::new(&catalog, s.dialect.as_ref());
     if let Some(q) = &ct.query {
         // CREATE TABLE ... AS SELECT
-        let mut binder = Binder::new(&catalog, s.dialect.as_ref());
+        let mut binder = Binder::new(&catalog, s.dialect.as_ref()).with_order_defaults(s.order);
         let bound = binder.bind_query(q)?;
         let schema = bound.plan.schema();
         let columns = schema

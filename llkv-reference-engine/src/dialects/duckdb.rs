@@ -110,10 +110,11 @@ impl Dialect for DuckDbDialect {
     }
 
     fn rewrite_statement(&self, statement: Statement) -> Result<StatementHook, DialectError> {
-        if duckdb_settings::configure(&statement)? {
-            return Ok(StatementHook::Rewritten(Vec::new()));
-        }
-        Ok(StatementHook::Unhandled(Box::new(statement)))
+        Ok(match duckdb_settings::configure(&statement)? {
+            duckdb_settings::Configured::No => StatementHook::Unhandled(Box::new(statement)),
+            duckdb_settings::Configured::Accepted => StatementHook::Rewritten(Vec::new()),
+            duckdb_settings::Configured::Session(setting) => StatementHook::Set(setting),
+        })
     }
 }
 

@@ -18,9 +18,14 @@
 //!   `PRAGMA verify_parallelism`, `PRAGMA [enable|disable]_verification`: output-order,
 //!   UI and test-verification switches that change nothing LLKV computes.
 //!
+//! Two options change results, for the session that sets them ([`SessionSetting`]):
+//! `default_null_order` (`nulls_first`, `nulls_last`, `nulls_first_on_asc_last_on_desc`,
+//! `nulls_last_on_asc_first_on_desc`) and `default_order` (`asc`, `desc`), the `ORDER BY`
+//! defaults.
+//!
 //! Any other option is an error naming it, as in DuckDB.
 
-use llkv_traits::DialectError;
+use llkv_traits::{DialectError, NullOrder, SessionSetting};
 use sqlparser::ast::{Expr, ObjectName, Set, Statement, UnaryOperator, Value};
 
 /// The form an option's value must have.
@@ -130,22 +135,79 @@ fn unrecognized(name: &str) -> DialectError {
     DialectError::Other(format!("unrecognized configuration parameter \"{name}\""))
 }
 
-/// Sets an option to `value` (checked, then ignored).
-fn set(name: &str, value: Option<String>) -> Result<(), DialectError> {
+/// What a statement did to the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Configured {
+    /// Not a `SET`/`PRAGMA`/`CHECKPOINT` statement.
+    No,
+    /// An option without effect in LLKV, accepted.
+    Accepted,
+    /// A setting of the session.
+    Session(SessionSetting),
+}
+
+/// `default_null_order`'s values, as DuckDB spells them (case-insensitive, `_` or space).
+fn null_order(value: &str) -> Result<NullOrder, DialectError> {
+    Ok(
+        match value.trim().to_lowercase().replace(' ', "_").as_str() {
+            "nulls_first" => NullOrder::First,
+            "nulls_last" => NullOrder::Last,
+            "nulls_first_on_asc_last_on_desc" => NullOrder::FirstOnAscending,
+            "nulls_last_on_asc_first_on_desc" => NullOrder::LastOnAscending,
+            _ => {
+                return Err(DialectError::Other(format!(
+                    "Parser Error: Unrecognized parameter for option NULL_ORDER \"{value}\", \
+                     expected either NULLS FIRST, NULLS LAST, NULLS_FIRST_ON_ASC_LAST_ON_DESC \
+                     or NULLS_LAST_ON_ASC_FIRST_ON_DESC"
+                )));
+            }
+        },
+    )
+}
+
+/// `default_order`'s values: true for descending.
+fn descending(value: &str) -> Result<bool, DialectError> {
+    match value.trim().to_lowercase().as_str() {
+        "asc" | "ascending" => Ok(false),
+        "desc" | "descending" => Ok(true),
+        _ => Err(DialectError::Other(format!(
+            "Invalid Input Error: Unrecognized parameter for option DEFAULT_ORDER \"{value}\". \
+             Expected ASC or DESC."
+        ))),
+    }
+}
+
+/// Sets an option to `value`: a session setting, or checked and then ignored.
+fn set(name: &str, value: Option<String>) -> Result<Configured, DialectError> {
+    let constant = |value: Option<String>| {
+        value.ok_or_else(|| {
+            DialectError::Other(format!(
+                "configuration parameter \"{name}\" needs a constant value"
+            ))
+        })
+    };
+    match name {
+        "default_null_order" | "null_order" => {
+            let order = null_order(&constant(value)?)?;
+            return Ok(Configured::Session(SessionSetting::DefaultNullOrder(order)));
+        }
+        "default_order" => {
+            let descending = descending(&constant(value)?)?;
+            return Ok(Configured::Session(SessionSetting::DefaultOrderDescending(
+                descending,
+            )));
+        }
+        _ => {}
+    }
     let Some(&(_, kind)) = OPTIONS.iter().find(|(n, _)| *n == name) else {
         return Err(unrecognized(name));
     };
-    let value = value.ok_or_else(|| {
-        DialectError::Other(format!(
-            "configuration parameter \"{name}\" needs a constant value"
-        ))
-    })?;
-    check_value(name, kind, &value)
+    check_value(name, kind, &constant(value)?)?;
+    Ok(Configured::Accepted)
 }
 
-/// Handles a `SET`/`PRAGMA` statement. `Ok(true)` if it was one of DuckDB's (accepted),
-/// `Ok(false)` if the statement is something else.
-pub(super) fn configure(statement: &Statement) -> Result<bool, DialectError> {
+/// Handles a `SET`/`PRAGMA` statement.
+pub(super) fn configure(statement: &Statement) -> Result<Configured, DialectError> {
     match statement {
         Statement::Set(Set::SingleAssignment {
             hivevar: false,
@@ -158,13 +220,13 @@ pub(super) fn configure(statement: &Statement) -> Result<bool, DialectError> {
                 [v] => literal(v),
                 _ => None,
             };
-            set(&name, value)?;
-            Ok(true)
+            set(&name, value)
         }
         Statement::Pragma { name, value, is_eq } => {
             let name = option_name(name);
             match value {
                 Some(v) if *is_eq || OPTIONS.iter().any(|(n, _)| *n == name) => {
+                    // `PRAGMA name = value` and `PRAGMA name(value)`.
                     let text = match v {
                         Value::Number(n, _) => Some(n.clone()),
                         Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => {
@@ -173,16 +235,16 @@ pub(super) fn configure(statement: &Statement) -> Result<bool, DialectError> {
                         Value::Boolean(b) => Some(b.to_string()),
                         _ => None,
                     };
-                    set(&name, text)?;
+                    return set(&name, text);
                 }
                 // `CHECKPOINT db` / `PRAGMA checkpoint('db')`: the database name is not
                 // checked (there is one database).
                 _ if CALLS.contains(&name.as_str()) => {}
                 _ => return Err(unrecognized(&name)),
             }
-            Ok(true)
+            Ok(Configured::Accepted)
         }
-        _ => Ok(false),
+        _ => Ok(Configured::No),
     }
 }
 
@@ -192,7 +254,7 @@ mod tests {
     use crate::dialects::DuckDbParser;
     use sqlparser::parser::Parser;
 
-    fn run(sql: &str) -> Result<bool, String> {
+    fn run(sql: &str) -> Result<Configured, String> {
         let stmts = Parser::parse_sql(&DuckDbParser::new(), sql).map_err(|e| e.to_string())?;
         configure(&stmts[0]).map_err(|e| e.to_string())
     }
@@ -211,9 +273,39 @@ mod tests {
             "CHECKPOINT",
             "FORCE CHECKPOINT",
         ] {
-            assert_eq!(run(sql), Ok(true), "{sql}");
+            assert_eq!(run(sql), Ok(Configured::Accepted), "{sql}");
         }
-        assert_eq!(run("SELECT 1"), Ok(false));
+        assert_eq!(run("SELECT 1"), Ok(Configured::No));
+    }
+
+    #[test]
+    fn order_defaults_are_session_settings() {
+        use SessionSetting::*;
+        for (sql, setting) in [
+            (
+                "SET default_null_order = 'nulls_first'",
+                DefaultNullOrder(NullOrder::First),
+            ),
+            (
+                "PRAGMA default_null_order='NULLS LAST'",
+                DefaultNullOrder(NullOrder::Last),
+            ),
+            (
+                "SET default_null_order = 'nulls_last_on_asc_first_on_desc'",
+                DefaultNullOrder(NullOrder::LastOnAscending),
+            ),
+            (
+                "PRAGMA default_order='DESCENDING'",
+                DefaultOrderDescending(true),
+            ),
+            ("SET default_order = 'asc'", DefaultOrderDescending(false)),
+        ] {
+            assert_eq!(run(sql), Ok(Configured::Session(setting)), "{sql}");
+        }
+        let err = run("PRAGMA default_null_order='UNKNOWN'").unwrap_err();
+        assert!(err.contains("Unrecognized parameter for option"), "{err}");
+        let err = run("PRAGMA default_order='UNKNOWN'").unwrap_err();
+        assert!(err.contains("Unrecognized parameter for option"), "{err}");
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub fn parses_core_sql(d: &dyn Dialect) {
         for s in statements {
             match d.rewrite_statement(s).expect("rewrite_statement") {
                 StatementHook::Unhandled(_) => {}
+                StatementHook::Set(setting) => {
+                    panic!("{}: `{sql}` read as the setting {setting:?}", d.name())
+                }
                 StatementHook::Rewritten(v) => {
                     assert!(
                         !v.is_empty() || sql.starts_with("DROP"),
