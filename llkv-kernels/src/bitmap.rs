@@ -274,7 +274,11 @@ mod tests {
             let mut out = vec![0u64; len.div_ceil(64)];
             pack_unary(&v, &mut out, |x: u32| x.is_multiple_of(3));
             for (i, x) in v.iter().enumerate() {
-                assert_eq!(out[i / 64] >> (i % 64) & 1 == 1, x.is_multiple_of(3), "{len} {i}");
+                assert_eq!(
+                    out[i / 64] >> (i % 64) & 1 == 1,
+                    x.is_multiple_of(3),
+                    "{len} {i}"
+                );
             }
         }
     }
