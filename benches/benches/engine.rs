@@ -79,7 +79,7 @@ fn configure<'a>(
 }
 
 /// How many point operations LLKV runs per iteration: 10k, or fewer when one takes so
-/// long (no index is used yet: each is a scan) that 10k would not finish in ~2 s.
+/// long that 10k would not finish in ~2 s.
 fn ops_for(one: Duration) -> usize {
     ((2.0 / one.as_secs_f64().max(1e-7)) as usize).clamp(10, 10_000)
 }

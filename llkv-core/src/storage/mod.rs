@@ -5,8 +5,8 @@
 //! column data is immutable once built (each column is one blob through the codec when
 //! persisted); only its MVCC marks change, atomically, so readers never lock them.
 //!
-//! Inserts append new row groups. Small trailing row groups (many one-row inserts) are
-//! merged in tiers of [`MERGE_FAN_IN`] once their rows are settled, which keeps both scans
+//! Inserts append new row groups. Small neighbouring row groups (many one-row inserts)
+//! are merged in tiers of [`MERGE_FAN_IN`] once their rows are settled, which keeps both scans
 //! and the persisted manifest short while costing each row only a logarithmic number of
 //! rewrites.
 
@@ -433,29 +433,33 @@ impl TableStore {
             }
         }
         *groups = kept;
-        // Merge the last MERGE_FAN_IN groups when they are settled and of one size tier
-        // (tier = floor(log8(rows))): a row is then rewritten about once per tier, never
-        // each time a small group is appended behind a big one.
-        loop {
-            let n = groups.len();
-            if n < MERGE_FAN_IN {
-                break;
-            }
-            let tail = &groups[n - MERGE_FAN_IN..];
-            let rows: usize = tail.iter().map(|g| g.num_rows()).sum();
-            let tier = size_tier(tail[0].num_rows());
+        // Merge runs of MERGE_FAN_IN neighbouring groups that are settled and of one size
+        // tier (tier = floor(log8(rows))): a row is then rewritten about once per tier,
+        // never each time a small group is appended behind a big one. Runs are looked for
+        // along the whole list, not only at its end: the newest groups are usually not
+        // settled yet (their commit is still being published), and must not keep older
+        // small groups from merging.
+        let mut i = 0;
+        while i + MERGE_FAN_IN <= groups.len() {
+            let run = &groups[i..i + MERGE_FAN_IN];
+            let rows: usize = run.iter().map(|g| g.num_rows()).sum();
+            let tier = size_tier(run[0].num_rows());
             if rows > ROW_GROUP_ROWS
-                || !tail
+                || !run
                     .iter()
                     .all(|g| size_tier(g.num_rows()) == tier && g.is_settled(published))
             {
-                break;
+                i += 1;
+                continue;
             }
-            let merged = merge_groups(&self.schema, tail, oldest)?;
-            removed.extend(groups.drain(n - MERGE_FAN_IN..));
+            let merged = merge_groups(&self.schema, run, oldest)?;
+            removed.extend(groups.drain(i..i + MERGE_FAN_IN));
             if merged.num_rows() > 0 {
-                groups.push(Arc::new(merged));
+                groups.insert(i, Arc::new(merged));
             }
+            // The merged group may now complete a run of the next tier that starts
+            // up to MERGE_FAN_IN - 1 groups earlier.
+            i = i.saturating_sub(MERGE_FAN_IN - 1);
         }
         Ok(removed)
     }
