@@ -36,7 +36,10 @@ enum Source {
     Old(usize),
     /// Column `from` of the old table (or, with `using`, an expression over the old
     /// table's columns), cast to the column's new type.
-    Convert { from: usize, using: Option<Box<SqlExpr>> },
+    Convert {
+        from: usize,
+        using: Option<Box<SqlExpr>>,
+    },
     /// A new column: its `DEFAULT`, or NULL.
     New,
 }
