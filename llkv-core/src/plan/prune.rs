@@ -89,25 +89,18 @@ fn prune(plan: Plan, required: &[bool]) -> (Plan, Mapping) {
                 mark(f, &mut used);
             }
             let (keep, map) = keep_used(&used);
-            if keep.len() == projection.len() {
-                let width = projection.len();
-                let plan = Plan::Scan {
-                    table,
-                    store,
-                    projection,
-                    filters,
-                    indexed,
-                    schema,
-                };
-                return (plan, identity(width));
-            }
+            let schema = if keep.len() == projection.len() {
+                schema
+            } else {
+                narrow(&schema, &keep)
+            };
             let plan = Plan::Scan {
                 table,
                 store,
                 projection: keep.iter().map(|&i| projection[i]).collect(),
                 filters: filters.iter().map(|f| remap(f, &map)).collect(),
                 indexed: indexed.iter().filter_map(|&i| map[i]).collect(),
-                schema: narrow(&schema, &keep),
+                schema,
             };
             (plan, map)
         }
