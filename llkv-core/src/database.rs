@@ -53,6 +53,16 @@ impl Transaction {
 /// Every this many commits the pager is asked whether compacting is worthwhile.
 const COMPACT_EVERY: u64 = 256;
 
+/// The catalog entries every snapshot reading at or after `newest` sees, while the
+/// catalog's groups and their marks are as `key` says.
+struct CatalogCache {
+    /// (group id, marks version) of each catalog group.
+    key: Vec<(u64, u64)>,
+    /// The newest commit timestamp of any catalog mark.
+    newest: u64,
+    entries: Vec<Arc<TableMeta>>,
+}
+
 /// What the commit lock protects: where the durable state is.
 #[derive(Default)]
 struct CommitState {
@@ -105,6 +115,8 @@ pub struct Database {
     commit: Mutex<CommitState>,
     tables: RwLock<HashMap<TableId, Arc<TableStore>>>,
     metas: RwLock<HashMap<TableId, Arc<TableMeta>>>,
+    /// The catalog's entries as every snapshot from some timestamp on sees them.
+    catalog_cache: Mutex<Option<CatalogCache>>,
     next_table_id: AtomicU32,
     aggregates: RwLock<HashMap<String, Arc<dyn AggregateFunction>>>,
     /// Whether a commit returns only once its batch is durable (see
@@ -135,6 +147,7 @@ impl Database {
             commit: Mutex::new(CommitState::default()),
             tables: RwLock::new(HashMap::new()),
             metas: RwLock::new(HashMap::new()),
+            catalog_cache: Mutex::new(None),
             next_table_id: AtomicU32::new(next_table_id),
             aggregates: RwLock::new(aggregates),
             sync_on_commit: std::sync::atomic::AtomicBool::new(false),
@@ -369,6 +382,7 @@ impl Database {
                 for m in g.created().iter().chain(g.deleted().iter()) {
                     let _ = m.compare_exchange(ts, txn::NEVER, Ordering::AcqRel, Ordering::Relaxed);
                 }
+                g.mark_dirty();
             }
         }
     }
@@ -492,18 +506,42 @@ impl Database {
     }
 
     /// Every object in the catalog that `snap` sees.
+    ///
+    /// Most statements see the same catalog: when no catalog row is being written by a
+    /// running transaction, every snapshot reading at or after the newest catalog commit
+    /// sees the same entries, and they are reused until a catalog group's marks or the
+    /// group list change.
     pub fn catalog_entries(&self, snap: &Snapshot) -> Result<Vec<Arc<TableMeta>>> {
         let catalog = self
             .table_store(CATALOG_TABLE_ID)
             .ok_or_else(|| Error::Corrupt("the catalog table is missing".into()))?;
+        let groups = catalog.groups();
+        // Read before the marks: a change after this read makes the key stale.
+        let key: Vec<(u64, u64)> = groups.iter().map(|g| (g.id(), g.marks_version())).collect();
+        if let Some(c) = self.catalog_cache.lock().as_ref()
+            && c.key == key
+            && snap.read_ts >= c.newest
+        {
+            return Ok(c.entries.clone());
+        }
         let mut out = Vec::new();
-        for g in catalog.groups() {
+        let mut pending = false;
+        let mut newest = 0;
+        for g in &groups {
             let visible = g.visibility(snap);
             let batch: &RecordBatch = g.batch();
             let ids = batch
                 .column(0)
                 .as_primitive_opt::<arrow::datatypes::Int64Type>()
                 .ok_or_else(|| Error::Corrupt("catalog ids".into()))?;
+            for (c, d) in g.created().iter().zip(g.deleted()) {
+                for m in [c.load(Ordering::Acquire), d.load(Ordering::Acquire)] {
+                    if m != txn::NEVER {
+                        pending |= m & txn::PENDING_BIT != 0;
+                        newest = newest.max(m);
+                    }
+                }
+            }
             for i in 0..batch.num_rows() {
                 if !visible.value(i) || ids.is_null(i) {
                     continue;
@@ -517,6 +555,14 @@ impl Database {
                 self.metas.write().insert(id, meta.clone());
                 out.push(meta);
             }
+        }
+        // Only a catalog no running transaction is writing, seen in full by `snap`.
+        if !pending && snap.read_ts >= newest {
+            *self.catalog_cache.lock() = Some(CatalogCache {
+                key,
+                newest,
+                entries: out.clone(),
+            });
         }
         Ok(out)
     }

@@ -18,6 +18,7 @@ mod alter;
 mod ddl;
 mod dml;
 mod literal_insert;
+mod parse_cache;
 
 /// How deeply expressions and subqueries may nest. Binding and evaluation recurse once per
 /// level, so this bounds stack use: a few hundred levels fit in a 2 MiB thread stack.
@@ -77,6 +78,8 @@ pub struct Session {
     savepoint_txn: bool,
     /// `ORDER BY` defaults set by the session's statements ([`SessionSetting`]).
     order: OrderDefaults,
+    /// Parsed statement shapes, so texts differing only in literals parse once.
+    parse_cache: parse_cache::ParseCache,
 }
 
 impl std::fmt::Debug for Session {
@@ -96,6 +99,14 @@ impl Drop for Session {
     }
 }
 
+/// Parses `sql` with `dialect`'s parser (see [`Session::parse`]).
+fn parse_with(dialect: &dyn Dialect, sql: &str) -> Result<Vec<Statement>> {
+    Ok(Parser::new(dialect.parser())
+        .with_recursion_limit(MAX_NESTING)
+        .try_with_sql(sql)?
+        .parse_statements()?)
+}
+
 impl Session {
     /// A session on `db` speaking `dialect`.
     pub fn new(db: Arc<Database>, dialect: Arc<dyn Dialect>) -> Self {
@@ -107,6 +118,7 @@ impl Session {
             savepoints: Vec::new(),
             savepoint_txn: false,
             order: OrderDefaults::default(),
+            parse_cache: parse_cache::ParseCache::default(),
         }
     }
 
@@ -134,10 +146,7 @@ impl Session {
     /// Parses `sql` with the session's dialect. Expressions may nest up to
     /// [`MAX_NESTING`] levels deep.
     pub fn parse(&self, sql: &str) -> Result<Vec<Statement>> {
-        Ok(Parser::new(self.dialect.parser())
-            .with_recursion_limit(MAX_NESTING)
-            .try_with_sql(sql)?
-            .parse_statements()?)
+        parse_with(self.dialect.as_ref(), sql)
     }
 
     /// Runs every statement of `sql` in order, stopping at the first error. Errors with a
@@ -155,7 +164,8 @@ impl Session {
         } else {
             (Vec::new(), sql)
         };
-        let statements = self.parse(rest)?;
+        let (dialect, cache) = (&self.dialect, &mut self.parse_cache);
+        let statements = cache.parse(rest, |sql| parse_with(dialect.as_ref(), sql))?;
         let mut out = Vec::with_capacity(inserts.len() + statements.len());
         for ins in &inserts {
             out.push(self.run_in_transaction(|s, t| dml::insert_literal(s, t, ins))?);

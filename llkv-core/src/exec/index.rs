@@ -1,8 +1,11 @@
 //! Index lookups: a filter comparing an indexed column with constants is answered by
 //! binary search over each row group's sorted order of that column.
 //!
-//! [`IndexProbe::find`] picks the filter once per statement; [`IndexProbe::rows`] then
-//! searches each row group, with one type dispatch per group (not per comparison).
+//! [`IndexProbe::find`] picks the filter once per statement. An equality (`=` or `IN`)
+//! goes to the table-wide hash index ([`IndexProbe::hash_rows`]), which finds the rows
+//! without visiting the other row groups; ranges, and keys the hash index cannot take,
+//! use [`IndexProbe::rows`], which searches each row group with one type dispatch per
+//! group (not per comparison).
 
 use std::cmp::Ordering;
 
@@ -14,9 +17,14 @@ use arrow::datatypes::{
     UInt32Type, UInt64Type,
 };
 
+use std::sync::Arc;
+
 use crate::error::Result;
 use crate::plan::{BinaryOp, Expr};
-use crate::storage::RowGroup;
+use crate::storage::{RowGroup, TableStore};
+
+/// Candidate rows per row group, in table order, rows ascending.
+pub type GroupRows = Vec<(Arc<RowGroup>, Vec<u32>)>;
 
 /// A filter an index can answer: which column of the stored rows, and the ranges to read.
 #[derive(Debug)]
@@ -49,6 +57,36 @@ impl IndexProbe {
                 ranges,
             })
         })
+    }
+
+    /// For an equality (`=` or `IN`): the candidate rows by the table-wide hash index of
+    /// the column, per row group in table order. Candidates can be other versions and
+    /// hash collisions: the caller applies the filter and the snapshot to them. `None`
+    /// when the filter is a range or the column cannot be hash-indexed.
+    pub fn hash_rows(&self, store: &TableStore) -> Result<Option<GroupRows>> {
+        if self.ranges.is_empty() || self.ranges.iter().any(|(op, _)| *op != BinaryOp::Eq) {
+            return Ok(None);
+        }
+        let keys = if self.ranges.len() == 1 {
+            self.ranges[0].1.clone()
+        } else {
+            let parts: Vec<&dyn Array> = self.ranges.iter().map(|(_, a)| a.as_ref()).collect();
+            arrow::compute::concat(&parts)?
+        };
+        let Some(found) = store.probe_keys(&[self.stored], &[keys])? else {
+            return Ok(None);
+        };
+        Ok(Some(
+            found
+                .into_iter()
+                .map(|(g, rows)| {
+                    // By (row, key): a row matching two keys of an IN list comes twice.
+                    let mut rows: Vec<u32> = rows.into_iter().map(|(r, _)| r).collect();
+                    rows.dedup();
+                    (g, rows)
+                })
+                .collect(),
+        ))
     }
 
     /// The matching row numbers of `group`, ascending.

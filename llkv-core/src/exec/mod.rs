@@ -173,9 +173,21 @@ pub fn execute<'c>(ctx: &'c ExecCtx<'_>, plan: &'c Plan) -> Result<BatchStream<'
             schema,
             ..
         } => {
-            let groups = store.groups();
             let schema = schema.clone();
             let probe = index::IndexProbe::find(store.schema(), projection, filters, indexed);
+            if let Some(found) = probe
+                .as_ref()
+                .map(|p| p.hash_rows(store))
+                .transpose()?
+                .flatten()
+            {
+                // Only the groups the hash index points at; every filter is applied to the
+                // candidates (they include other versions and hash collisions).
+                return Ok(Box::new(found.into_iter().filter_map(move |(g, rows)| {
+                    scan_rows(ctx, &g, &rows, projection, filters, &schema).transpose()
+                })));
+            }
+            let groups = store.groups();
             Ok(Box::new(groups.into_iter().filter_map(move |g| {
                 scan_group(ctx, &g, projection, filters, probe.as_ref(), &schema).transpose()
             })))
@@ -355,26 +367,13 @@ fn scan_group(
     if let Some(probe) = probe {
         let used = probe.used;
         let rows = probe.rows(group)?;
-        if rows.is_empty() {
-            return Ok(None);
-        }
-        let rows: UInt32Array = group.visible_among(&ctx.snap, &rows).into();
-        if rows.is_empty() {
-            return Ok(None);
-        }
-        let cols: Vec<ArrayRef> = projection
-            .iter()
-            .map(|&i| compute::take(group.batch().column(i).as_ref(), &rows, None))
-            .collect::<std::result::Result<_, _>>()?;
-        let batch = batch_with(schema, cols, rows.len())?;
         let rest: Vec<Expr> = filters
             .iter()
             .enumerate()
             .filter(|(i, _)| *i != used)
             .map(|(_, f)| f.clone())
             .collect();
-        let out = filter_batch(ctx, &batch, &rest)?;
-        return Ok((out.num_rows() > 0).then_some(out));
+        return scan_rows(ctx, group, &rows, projection, &rest, schema);
     }
     let visible = group.visibility(&ctx.snap);
     let visible_count = visible.true_count();
@@ -394,6 +393,32 @@ fn scan_group(
     if filters.is_empty() {
         return Ok(Some(batch));
     }
+    let out = filter_batch(ctx, &batch, filters)?;
+    Ok((out.num_rows() > 0).then_some(out))
+}
+
+/// Those of `rows` (ascending) of a group visible to the snapshot, projected and
+/// filtered.
+fn scan_rows(
+    ctx: &ExecCtx<'_>,
+    group: &RowGroup,
+    rows: &[u32],
+    projection: &[usize],
+    filters: &[Expr],
+    schema: &SchemaRef,
+) -> Result<Option<RecordBatch>> {
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let rows: UInt32Array = group.visible_among(&ctx.snap, rows).into();
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let cols: Vec<ArrayRef> = projection
+        .iter()
+        .map(|&i| compute::take(group.batch().column(i).as_ref(), &rows, None))
+        .collect::<std::result::Result<_, _>>()?;
+    let batch = batch_with(schema, cols, rows.len())?;
     let out = filter_batch(ctx, &batch, filters)?;
     Ok((out.num_rows() > 0).then_some(out))
 }

@@ -277,11 +277,29 @@ fn check_unique(
                 return Err(duplicate(w[1], true));
             }
         }
+        // The table's hash index over the key, when the key's types allow one: only the
+        // stored versions whose key hashes like a new one are looked at.
+        if let Some(found) = store.probe_keys(key, &new_cols)? {
+            for (g, rows) in found {
+                let stored = key_cols(g.batch());
+                let same = stored
+                    .iter()
+                    .zip(&new_cols)
+                    .map(|(a, b)| make_comparator(a.as_ref(), b.as_ref(), opts))
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                for (r, i) in rows {
+                    let (r, i) = (r as usize, i as usize);
+                    if same.iter().all(|eq| eq(r, i) == Equal) {
+                        clash(t, meta, &g, r).check(|w| duplicate(i, w))?;
+                    }
+                }
+            }
+            continue;
+        }
         // Floats: the statistics leave NaN out, and NaN keys still collide.
         let by_stats = !new_cols[0].data_type().is_floating();
         let new_lo = ScalarValue::try_from_array(new_cols[0].as_ref(), lo)?;
         let new_hi = ScalarValue::try_from_array(new_cols[0].as_ref(), hi)?;
-        let own = t.snap.own_mark();
         for g in store.groups() {
             if by_stats && let Some(stats) = g.stats().get(key[0]) {
                 let misses = match (&stats.min, &stats.max) {
@@ -296,8 +314,6 @@ fn check_unique(
                     continue;
                 }
             }
-            let created = g.created();
-            let deleted = g.deleted();
             let stored = key_cols(g.batch());
             let sorted = g.sorted_order(key[0])?;
             let non_null = &sorted.values()[stored[0].null_count()..];
@@ -320,22 +336,7 @@ fn check_unique(
                     if rest.iter().any(|eq| eq(r, i) != Equal) {
                         continue;
                     }
-                    let c = created[r].load(Ordering::Acquire);
-                    let d = deleted[r].load(Ordering::Acquire);
-                    if c == NEVER {
-                        continue;
-                    }
-                    if t.snap.sees(c, d) {
-                        return Err(duplicate(i, c == own));
-                    }
-                    let concurrent =
-                        d == NEVER && c != own && ((c & PENDING_BIT != 0) || c > t.snap.read_ts);
-                    if concurrent {
-                        return Err(Error::Conflict(format!(
-                            "a concurrent transaction wrote the same key of {}",
-                            meta.name
-                        )));
-                    }
+                    clash(t, meta, &g, r).check(|w| duplicate(i, w))?;
                 }
                 Ok(at)
             };
@@ -362,6 +363,45 @@ fn check_unique(
         }
     }
     Ok(())
+}
+
+/// What a stored row version whose key equals a new row's means for the new row.
+enum Clash {
+    /// Nothing: never created, or deleted.
+    None,
+    /// The transaction sees it: a duplicate key (`within`: the transaction wrote it).
+    Duplicate { within: bool },
+    /// A concurrent transaction is writing it or committed it after the snapshot.
+    Conflict(String),
+}
+
+impl Clash {
+    /// `Ok` for [`Clash::None`], else the error (`duplicate` words a duplicate key).
+    fn check(self, duplicate: impl FnOnce(bool) -> Error) -> Result<()> {
+        match self {
+            Clash::None => Ok(()),
+            Clash::Duplicate { within } => Err(duplicate(within)),
+            Clash::Conflict(table) => Err(Error::Conflict(format!(
+                "a concurrent transaction wrote the same key of {table}"
+            ))),
+        }
+    }
+}
+
+/// Classifies row `row` of `group`, whose key equals a new row's, for `t`.
+fn clash(t: &Transaction, meta: &TableMeta, group: &RowGroup, row: usize) -> Clash {
+    let c = group.created()[row].load(Ordering::Acquire);
+    let d = group.deleted()[row].load(Ordering::Acquire);
+    let own = t.snap.own_mark();
+    if c == NEVER {
+        Clash::None
+    } else if t.snap.sees(c, d) {
+        Clash::Duplicate { within: c == own }
+    } else if d == NEVER && c != own && ((c & PENDING_BIT != 0) || c > t.snap.read_ts) {
+        Clash::Conflict(meta.name.clone())
+    } else {
+        Clash::None
+    }
 }
 
 /// The violation of unique key `key` (column positions of `meta`) by row `row` of
@@ -441,14 +481,25 @@ fn matching_rows(
     }
     let projection: Vec<usize> = (0..store.schema().fields().len()).collect();
     let probe = IndexProbe::find(store.schema(), &projection, &conjuncts, indexed);
+    // An equality on a key: only the groups the table's hash index points at (the whole
+    // filter is applied below, which drops hash collisions).
+    let (groups, mut hashed) = match probe.as_ref().map(|p| p.hash_rows(store)).transpose()? {
+        Some(Some(found)) => {
+            let (groups, rows): (Vec<_>, Vec<_>) = found.into_iter().unzip();
+            (groups, Some(rows.into_iter()))
+        }
+        _ => (store.groups(), None),
+    };
     let mut out = Vec::new();
-    for g in store.groups() {
+    for g in groups {
+        let candidates = hashed.as_mut().and_then(|h| h.next());
         if g.num_rows() == 0 || crate::exec::pruned(&g, &projection, &conjuncts) {
             continue;
         }
-        let idx: UInt32Array = match &probe {
-            Some(p) => g.visible_among(&ctx.snap, &p.rows(&g)?).into(),
-            None => g
+        let idx: UInt32Array = match (&probe, candidates) {
+            (_, Some(rows)) => g.visible_among(&ctx.snap, &rows).into(),
+            (Some(p), None) => g.visible_among(&ctx.snap, &p.rows(&g)?).into(),
+            (None, None) => g
                 .visibility(&ctx.snap)
                 .iter()
                 .enumerate()

@@ -10,6 +10,7 @@
 //! and the persisted manifest short while costing each row only a logarithmic number of
 //! rewrites.
 
+pub mod key_index;
 pub mod persist;
 
 use std::sync::Arc;
@@ -18,9 +19,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use arrow::array::{ArrayRef, BooleanArray, RecordBatch, UInt32Array};
 use arrow::buffer::BooleanBuffer;
 use arrow::compute;
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{DataType, SchemaRef};
 use llkv_traits::{ChunkStats, TableId};
-use parking_lot::{Mutex, RwLock, RwLockReadGuard};
+use parking_lot::{Mutex, RwLock, RwLockUpgradableReadGuard, RwLockWriteGuard};
+
+use self::key_index::{KeyIndex, indexable, unpack};
 
 use crate::error::{Error, Result};
 use crate::txn::{NEVER, PENDING_BIT, Snapshot, Timestamp, UndoEntry};
@@ -57,6 +60,8 @@ pub struct RowGroup {
     /// Whether every snapshot from some timestamp on sees every row (see
     /// [`RowGroup::visibility`]).
     settled: Mutex<Settled>,
+    /// Bumped after each change of the marks ([`RowGroup::mark_dirty`]).
+    marks_version: AtomicU64,
 }
 
 /// A row group's "everything visible" cache.
@@ -123,6 +128,7 @@ impl RowGroup {
             persisted: Mutex::new(persisted),
             sorted: Mutex::new(hashbrown::HashMap::new()),
             settled: Mutex::new(Settled::default()),
+            marks_version: AtomicU64::new(0),
         }
     }
 
@@ -188,9 +194,17 @@ impl RowGroup {
         &self.deleted
     }
 
-    /// Flags the marks as changed since the last persist.
+    /// Flags the marks as changed since the last persist. Every writer of marks calls it
+    /// after its change: it also bumps [`RowGroup::marks_version`].
     pub fn mark_dirty(&self) {
         self.dirty.store(true, Ordering::Release);
+        self.marks_version.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// A counter of changes to the marks: a reader that saw version `v` before reading
+    /// the marks knows they are unchanged while the version is still `v`.
+    pub fn marks_version(&self) -> u64 {
+        self.marks_version.load(Ordering::Acquire)
     }
 
     /// Clears the dirty flag and returns whether it was set.
@@ -288,7 +302,7 @@ impl RowGroup {
 pub struct TableStore {
     id: TableId,
     schema: SchemaRef,
-    groups: RwLock<Vec<Arc<RowGroup>>>,
+    groups: RwLock<Groups>,
     /// Serializes "check unique keys, then append" so two writers cannot both pass the
     /// check for the same key before either has appended.
     write_lock: Mutex<()>,
@@ -299,6 +313,54 @@ impl std::fmt::Debug for TableStore {
         f.debug_struct("TableStore").field("id", &self.id).finish()
     }
 }
+
+/// A table's row groups, where each one is in the list, and the hash indexes over them
+/// (kept in step under one lock).
+#[derive(Debug, Default)]
+struct Groups {
+    list: Vec<Arc<RowGroup>>,
+    /// Group id -> position in `list`.
+    positions: hashbrown::HashMap<u64, usize>,
+    /// The hash indexes built so far (see [`key_index`]).
+    indexes: Vec<KeyIndex>,
+}
+
+impl Groups {
+    fn new(list: Vec<Arc<RowGroup>>) -> Self {
+        let mut g = Self {
+            list,
+            ..Self::default()
+        };
+        g.reposition();
+        g
+    }
+
+    /// Rebuilds `positions` after the list changed.
+    fn reposition(&mut self) {
+        self.positions.clear();
+        self.positions
+            .extend(self.list.iter().enumerate().map(|(i, g)| (g.id(), i)));
+    }
+
+    /// True if `group` is (still) one of the table's groups.
+    fn contains(&self, group: &Arc<RowGroup>) -> bool {
+        self.positions
+            .get(&group.id())
+            .is_some_and(|&i| Arc::ptr_eq(&self.list[i], group))
+    }
+
+    /// Appends a group and indexes its rows.
+    fn push(&mut self, group: Arc<RowGroup>) {
+        self.positions.insert(group.id(), self.list.len());
+        // An index that cannot take the group is dropped; it is rebuilt on next use.
+        self.indexes.retain_mut(|ix| ix.add_group(&group).is_ok());
+        self.list.push(group);
+    }
+}
+
+/// Candidate rows of one row group found by a hash index: (row, the probe key it may
+/// equal), by row.
+pub type GroupCandidates = (Arc<RowGroup>, Vec<(u32, u32)>);
 
 impl TableStore {
     /// An empty table.
@@ -311,7 +373,7 @@ impl TableStore {
         Self {
             id,
             schema,
-            groups: RwLock::new(groups),
+            groups: RwLock::new(Groups::new(groups)),
             write_lock: Mutex::new(()),
         }
     }
@@ -334,7 +396,70 @@ impl TableStore {
 
     /// The current row groups (a cheap copy of the list; the groups are shared).
     pub fn groups(&self) -> Vec<Arc<RowGroup>> {
-        self.groups.read().clone()
+        self.groups.read().list.clone()
+    }
+
+    /// The row versions whose key over `columns` may equal a row of `keys` (one array per
+    /// key column, of the column's type), by a table-wide hash index built on first use:
+    /// per row group holding candidates, in table order. Hashes collide and every stored
+    /// version is a candidate, so the caller checks the values and the MVCC marks; keys
+    /// with a NULL find nothing.
+    ///
+    /// `None` if these columns cannot be hash-indexed (see [`key_index::indexable`]) or
+    /// `keys` does not match their types.
+    pub fn probe_keys(
+        &self,
+        columns: &[usize],
+        keys: &[ArrayRef],
+    ) -> Result<Option<Vec<GroupCandidates>>> {
+        let types: Option<Vec<&DataType>> = columns
+            .iter()
+            .map(|&c| self.schema.fields().get(c).map(|f| f.data_type()))
+            .collect();
+        let Some(types) = types else { return Ok(None) };
+        let matches_types = keys.len() == types.len()
+            && keys.iter().zip(&types).all(|(k, t)| k.data_type() == *t)
+            && keys.iter().all(|k| k.len() == keys[0].len());
+        if !matches_types || !indexable(&types) {
+            return Ok(None);
+        }
+        let hashes = llkv_kernels::hash::hash_columns(keys)?;
+        let guard = self.groups.upgradable_read();
+        let guard = if guard.indexes.iter().any(|ix| ix.columns() == columns) {
+            RwLockUpgradableReadGuard::downgrade(guard)
+        } else {
+            let mut w = RwLockUpgradableReadGuard::upgrade(guard);
+            let mut ix = KeyIndex::new(columns.to_vec());
+            for g in &w.list {
+                ix.add_group(g)?;
+            }
+            w.indexes.push(ix);
+            RwLockWriteGuard::downgrade(w)
+        };
+        let Some(ix) = guard.indexes.iter().find(|ix| ix.columns() == columns) else {
+            return Ok(None);
+        };
+        let mut found: Vec<(usize, u32, u32)> = Vec::new();
+        for (k, &h) in hashes.iter().enumerate() {
+            if keys.iter().any(|c| c.is_null(k)) {
+                continue;
+            }
+            for loc in ix.candidates(h) {
+                let (group, row) = unpack(loc);
+                if let Some(&pos) = guard.positions.get(&group) {
+                    found.push((pos, row, k as u32));
+                }
+            }
+        }
+        found.sort_unstable();
+        let mut out: Vec<GroupCandidates> = Vec::new();
+        for (pos, row, key) in found {
+            match out.last_mut() {
+                Some((g, rows)) if Arc::ptr_eq(g, &guard.list[pos]) => rows.push((row, key)),
+                _ => out.push((guard.list[pos].clone(), vec![(row, key)])),
+            }
+        }
+        Ok(Some(out))
     }
 
     /// Appends `batch` as new row versions pending for `snap`'s transaction, recording the
@@ -371,8 +496,8 @@ impl TableStore {
         // Holding the read lock keeps merges from moving the rows while we mark them; a
         // group merged away since the caller found it cannot be marked (the change would
         // be lost), so that is reported as a conflict to retry.
-        let guard: RwLockReadGuard<'_, _> = self.groups.read();
-        if !guard.iter().any(|g| Arc::ptr_eq(g, group)) {
+        let guard = self.groups.read();
+        if !guard.contains(group) {
             return Err(Error::Conflict(format!(
                 "rows of table {table_name} moved while being changed"
             )));
@@ -414,55 +539,95 @@ impl TableStore {
 
     /// Replaces the whole group list (used by persistence after a reload).
     pub fn replace_groups(&self, groups: Vec<Arc<RowGroup>>) {
-        *self.groups.write() = groups;
+        *self.groups.write() = Groups::new(groups);
     }
 
     /// Merges small settled trailing row groups and drops groups whose rows are all dead
     /// to every snapshot at or after `oldest`. Returns the groups that were removed (their
     /// blobs can be freed).
     pub fn compact(&self, oldest: Timestamp, published: Timestamp) -> Result<Vec<Arc<RowGroup>>> {
-        let mut groups = self.groups.write();
+        let mut guard = self.groups.write();
+        let state = &mut *guard;
         let mut removed = Vec::new();
-        // Drop groups that nobody can see any more.
-        let mut kept = Vec::with_capacity(groups.len());
-        for g in groups.drain(..) {
-            if g.is_settled(published) && g.dead_rows(oldest).len() == g.num_rows() {
-                removed.push(g);
-            } else {
-                kept.push(g);
-            }
-        }
-        *groups = kept;
-        // Merge runs of MERGE_FAN_IN neighbouring groups that are settled and of one size
-        // tier (tier = floor(log8(rows))): a row is then rewritten about once per tier,
-        // never each time a small group is appended behind a big one. Runs are looked for
-        // along the whole list, not only at its end: the newest groups are usually not
-        // settled yet (their commit is still being published), and must not keep older
-        // small groups from merging.
-        let mut i = 0;
-        while i + MERGE_FAN_IN <= groups.len() {
-            let run = &groups[i..i + MERGE_FAN_IN];
-            let rows: usize = run.iter().map(|g| g.num_rows()).sum();
-            let tier = size_tier(run[0].num_rows());
-            if rows > ROW_GROUP_ROWS
-                || !run
-                    .iter()
-                    .all(|g| size_tier(g.num_rows()) == tier && g.is_settled(published))
-            {
-                i += 1;
-                continue;
-            }
-            let merged = merge_groups(&self.schema, run, oldest)?;
-            removed.extend(groups.drain(i..i + MERGE_FAN_IN));
-            if merged.num_rows() > 0 {
-                groups.insert(i, Arc::new(merged));
-            }
-            // The merged group may now complete a run of the next tier that starts
-            // up to MERGE_FAN_IN - 1 groups earlier.
-            i = i.saturating_sub(MERGE_FAN_IN - 1);
-        }
-        Ok(removed)
+        let mut added = Vec::new();
+        let merged = compact_list(
+            &self.schema,
+            &mut state.list,
+            oldest,
+            published,
+            &mut removed,
+            &mut added,
+        );
+        // Whatever happened, the list is valid (each merge replaced its run in one step):
+        // bring the positions and the indexes in step with it.
+        state.reposition();
+        let added_ids: hashbrown::HashSet<u64> = added.iter().map(|g| g.id()).collect();
+        let removed_ids: hashbrown::HashSet<u64> = removed.iter().map(|g| g.id()).collect();
+        state.indexes.retain_mut(|ix| {
+            let gone = removed.iter().filter(|g| !added_ids.contains(&g.id()));
+            let new = added.iter().filter(|g| !removed_ids.contains(&g.id()));
+            // An index that cannot follow is dropped; it is rebuilt on next use.
+            gone.map(|g| ix.remove_group(g)).all(|r| r.is_ok())
+                && new.map(|g| ix.add_group(g)).all(|r| r.is_ok())
+        });
+        // A group merged and then merged again in this pass was never in the list the
+        // caller knows: its blobs were never written.
+        removed.retain(|g| !added_ids.contains(&g.id()));
+        merged.map(|()| removed)
     }
+}
+
+/// The work of [`TableStore::compact`] on the group list: groups taken out go to
+/// `removed`, groups made by merging to `added`.
+fn compact_list(
+    schema: &SchemaRef,
+    groups: &mut Vec<Arc<RowGroup>>,
+    oldest: Timestamp,
+    published: Timestamp,
+    removed: &mut Vec<Arc<RowGroup>>,
+    added: &mut Vec<Arc<RowGroup>>,
+) -> Result<()> {
+    // Drop groups that nobody can see any more.
+    let mut kept = Vec::with_capacity(groups.len());
+    for g in groups.drain(..) {
+        if g.is_settled(published) && g.dead_rows(oldest).len() == g.num_rows() {
+            removed.push(g);
+        } else {
+            kept.push(g);
+        }
+    }
+    *groups = kept;
+    // Merge runs of MERGE_FAN_IN neighbouring groups that are settled and of one size
+    // tier (tier = floor(log8(rows))): a row is then rewritten about once per tier,
+    // never each time a small group is appended behind a big one. Runs are looked for
+    // along the whole list, not only at its end: the newest groups are usually not
+    // settled yet (their commit is still being published), and must not keep older
+    // small groups from merging.
+    let mut i = 0;
+    while i + MERGE_FAN_IN <= groups.len() {
+        let run = &groups[i..i + MERGE_FAN_IN];
+        let rows: usize = run.iter().map(|g| g.num_rows()).sum();
+        let tier = size_tier(run[0].num_rows());
+        if rows > ROW_GROUP_ROWS
+            || !run
+                .iter()
+                .all(|g| size_tier(g.num_rows()) == tier && g.is_settled(published))
+        {
+            i += 1;
+            continue;
+        }
+        let merged = merge_groups(schema, run, oldest)?;
+        removed.extend(groups.drain(i..i + MERGE_FAN_IN));
+        if merged.num_rows() > 0 {
+            let merged = Arc::new(merged);
+            added.push(merged.clone());
+            groups.insert(i, merged);
+        }
+        // The merged group may now complete a run of the next tier that starts
+        // up to MERGE_FAN_IN - 1 groups earlier.
+        i = i.saturating_sub(MERGE_FAN_IN - 1);
+    }
+    Ok(())
 }
 
 /// The size tier of a group: floor(log8(rows)).
