@@ -1,27 +1,27 @@
 //! Hash aggregation over [`GroupsAccumulator`]s.
 //!
-//! Group keys are encoded once per batch with Arrow's row format and looked up in a hash
-//! table that maps key bytes to dense group indices; each aggregate then receives the whole
-//! batch with its group indices (one call per batch, not per row). `DISTINCT` aggregates
-//! first drop (group, value) pairs already seen.
+//! Group keys go into a [`KeySet`] once per batch (hashed and verified column at a time),
+//! which gives every row its dense group index in the order groups are first seen; each
+//! aggregate then receives the whole batch with its group indices (one call per batch,
+//! not per row). `DISTINCT` aggregates first drop (group, value) pairs already seen, kept
+//! in a [`KeySet`] of their own.
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch};
+use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, UInt64Array};
 use arrow::compute;
 use arrow::datatypes::{DataType, SchemaRef};
-use arrow::row::{RowConverter, Rows, SortField};
-use hashbrown::{HashMap, HashSet};
 use llkv_traits::{GroupsAccumulator, GroupsAccumulatorAdapter};
 
+use super::keys::KeySet;
 use super::{ExecCtx, batch_with, eval, execute};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::plan::{AggregateCall, Expr, Plan};
 
 struct AggState {
     acc: Box<dyn GroupsAccumulator>,
-    /// For DISTINCT: (group, value) pairs already fed.
-    seen: Option<(RowConverter, HashSet<Box<[u8]>>)>,
+    /// For DISTINCT: the (group, arguments) keys already fed.
+    seen: Option<KeySet>,
 }
 
 /// Runs an aggregation to completion.
@@ -38,9 +38,9 @@ pub fn run(
             Ok(AggState {
                 acc: make_accumulator(a)?,
                 seen: if a.distinct {
-                    let mut fields = vec![SortField::new(DataType::UInt64)];
-                    fields.extend(arg_types(a).into_iter().map(SortField::new));
-                    Some((RowConverter::new(fields)?, HashSet::new()))
+                    let mut types = vec![DataType::UInt64];
+                    types.extend(arg_types(a));
+                    Some(KeySet::new(&types)?)
                 } else {
                     None
                 },
@@ -54,17 +54,14 @@ pub fn run(
         .take(group.len())
         .map(|f| f.data_type().clone())
         .collect();
-    let converter = if group.is_empty() {
+    let mut groups = if group.is_empty() {
         None
     } else {
-        Some(RowConverter::new(
-            key_types.iter().cloned().map(SortField::new).collect(),
-        )?)
+        Some(KeySet::new(&key_types)?)
     };
-    let mut group_rows: Option<Rows> = converter.as_ref().map(|c| c.empty_rows(0, 0));
-    let mut index: HashMap<Box<[u8]>, usize> = HashMap::new();
     let mut num_groups = usize::from(group.is_empty());
     let mut group_indices: Vec<usize> = Vec::new();
+    let mut distinct_ids: Vec<usize> = Vec::new();
 
     for batch in execute(ctx, input)? {
         let batch = batch?;
@@ -72,8 +69,7 @@ pub fn run(
         if n == 0 {
             continue;
         }
-        group_indices.clear();
-        if let (Some(conv), Some(rows_out)) = (&converter, &mut group_rows) {
+        if let Some(set) = &mut groups {
             let keys = group
                 .iter()
                 .zip(&key_types)
@@ -82,22 +78,10 @@ pub fn run(
                     eval::cast_value(ctx, &v, t)
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let rows = conv.convert_columns(&keys)?;
-            for r in rows.iter() {
-                let bytes = r.data();
-                let g = match index.get(bytes) {
-                    Some(g) => *g,
-                    None => {
-                        let g = num_groups;
-                        index.insert(bytes.into(), g);
-                        rows_out.push(r);
-                        num_groups += 1;
-                        g
-                    }
-                };
-                group_indices.push(g);
-            }
+            set.intern(&keys, &mut group_indices)?;
+            num_groups = set.len();
         } else {
+            group_indices.clear();
             group_indices.resize(n, 0);
         }
         for (call, state) in aggregates.iter().zip(states.iter_mut()) {
@@ -108,19 +92,32 @@ pub fn run(
                 .collect::<Result<Vec<_>>>()?;
             match &mut state.seen {
                 None => state.acc.update_batch(&args, &group_indices, num_groups)?,
-                Some((conv, seen)) => {
-                    let gcol: ArrayRef = Arc::new(arrow::array::UInt64Array::from_iter_values(
+                Some(seen) => {
+                    let mut cols: Vec<ArrayRef> = vec![Arc::new(UInt64Array::from_iter_values(
                         group_indices.iter().map(|g| *g as u64),
-                    ));
-                    let mut cols = vec![gcol];
-                    cols.extend(args.iter().cloned());
-                    let rows = conv.convert_columns(&cols)?;
-                    // DISTINCT ignores NULL arguments (like every aggregate but COUNT(*)).
-                    let keep: Vec<bool> = rows
+                    ))];
+                    if args.len() != call.arg_types.len() {
+                        return Err(Error::Execution(format!(
+                            "DISTINCT aggregate: {} arguments for {} types",
+                            args.len(),
+                            call.arg_types.len()
+                        )));
+                    }
+                    for (a, t) in args.iter().zip(&call.arg_types) {
+                        cols.push(eval::cast_value(ctx, a, t)?);
+                    }
+                    let before = seen.len();
+                    seen.intern(&cols, &mut distinct_ids)?;
+                    // A row is fed when it is the first with its key (DISTINCT ignores
+                    // NULL arguments, like every aggregate but COUNT(*)).
+                    let mut fed = vec![false; seen.len() - before];
+                    let keep: Vec<bool> = distinct_ids
                         .iter()
                         .enumerate()
-                        .map(|(i, r)| {
-                            !args.iter().any(|a| a.is_null(i)) && seen.insert(r.data().into())
+                        .map(|(i, &id)| {
+                            !args.iter().any(|a| a.is_null(i))
+                                && id >= before
+                                && !std::mem::replace(&mut fed[id - before], true)
                         })
                         .collect();
                     let mask = BooleanArray::from(keep);
@@ -140,9 +137,9 @@ pub fn run(
         }
     }
 
-    let mut columns: Vec<ArrayRef> = match (&converter, group_rows) {
-        (Some(conv), Some(rows)) => conv.convert_rows(&rows)?,
-        _ => Vec::new(),
+    let mut columns: Vec<ArrayRef> = match groups {
+        Some(set) => set.finish()?,
+        None => Vec::new(),
     };
     for state in &mut states {
         columns.push(state.acc.evaluate(num_groups)?);

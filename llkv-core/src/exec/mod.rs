@@ -16,6 +16,7 @@ mod topk;
 /// most this; larger limits sort the whole input.
 const TOP_K_MAX: usize = 65_536;
 mod join;
+mod keys;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
