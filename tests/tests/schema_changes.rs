@@ -294,3 +294,30 @@ fn duckdb_order_defaults_are_per_session() {
             .contains("Unrecognized parameter for option")
     );
 }
+
+/// The resolved catalog is reused between statements; every snapshot must still see the
+/// catalog as of its own start, and a transaction its own uncommitted DDL.
+#[test]
+fn catalog_reuse_follows_snapshots() {
+    let engine = Engine::in_memory().expect("engine");
+    let mut a = engine.session();
+    let mut b = engine.session();
+    for round in 0..2 {
+        b.execute("BEGIN").expect("begin");
+        assert!(b.execute("SELECT * FROM x").is_err(), "round {round}");
+        a.execute("CREATE TABLE x (v INTEGER)").expect("create");
+        a.execute("INSERT INTO x VALUES (1)").expect("insert");
+        // b's snapshot predates the table; a fresh statement of a sees it.
+        assert!(b.execute("SELECT * FROM x").is_err(), "round {round}");
+        assert_eq!(query(&mut a, "SELECT v FROM x"), table(&[&["1"]]));
+        b.execute("COMMIT").expect("commit");
+        assert_eq!(query(&mut b, "SELECT v FROM x"), table(&[&["1"]]));
+        // Uncommitted DDL is seen by its own transaction only.
+        a.execute("BEGIN").expect("begin");
+        a.execute("DROP TABLE x").expect("drop");
+        assert!(a.execute("SELECT * FROM x").is_err(), "round {round}");
+        assert_eq!(query(&mut b, "SELECT v FROM x"), table(&[&["1"]]));
+        a.execute("COMMIT").expect("commit");
+        assert!(b.execute("SELECT * FROM x").is_err(), "round {round}");
+    }
+}

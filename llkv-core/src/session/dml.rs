@@ -277,6 +277,33 @@ fn check_unique(
                 return Err(duplicate(w[1], true));
             }
         }
+        // Floats: the statistics leave NaN out, and NaN keys still collide.
+        let by_stats = !new_cols[0].data_type().is_floating();
+        let new_lo = ScalarValue::try_from_array(new_cols[0].as_ref(), lo)?;
+        let new_hi = ScalarValue::try_from_array(new_cols[0].as_ref(), hi)?;
+        // True if the group's statistics show its keys miss the new keys' range.
+        let misses = |g: &RowGroup| {
+            by_stats
+                && g.stats()
+                    .get(key[0])
+                    .is_some_and(|stats| match (&stats.min, &stats.max) {
+                        (Some(min), Some(max)) => {
+                            new_hi.partial_cmp_same_type(min) == Some(Less)
+                                || new_lo.partial_cmp_same_type(max) == Some(Greater)
+                        }
+                        // No non-NULL key in the group.
+                        _ => stats.null_count == stats.rows,
+                    })
+        };
+        // Until the table has a hash index over the key, a load whose keys miss every
+        // group's range (keys in order) looks nothing up and builds no index.
+        let unindexed = (!store.has_key_index(key)).then(|| store.groups());
+        if unindexed
+            .as_ref()
+            .is_some_and(|groups| groups.iter().all(|g| misses(g)))
+        {
+            continue;
+        }
         // The table's hash index over the key, when the key's types allow one: only the
         // stored versions whose key hashes like a new one are looked at.
         if let Some(found) = store.probe_keys(key, &new_cols)? {
@@ -296,23 +323,9 @@ fn check_unique(
             }
             continue;
         }
-        // Floats: the statistics leave NaN out, and NaN keys still collide.
-        let by_stats = !new_cols[0].data_type().is_floating();
-        let new_lo = ScalarValue::try_from_array(new_cols[0].as_ref(), lo)?;
-        let new_hi = ScalarValue::try_from_array(new_cols[0].as_ref(), hi)?;
-        for g in store.groups() {
-            if by_stats && let Some(stats) = g.stats().get(key[0]) {
-                let misses = match (&stats.min, &stats.max) {
-                    (Some(min), Some(max)) => {
-                        new_hi.partial_cmp_same_type(min) == Some(Less)
-                            || new_lo.partial_cmp_same_type(max) == Some(Greater)
-                    }
-                    // No non-NULL key in the group.
-                    _ => stats.null_count == stats.rows,
-                };
-                if misses {
-                    continue;
-                }
+        for g in unindexed.unwrap_or_else(|| store.groups()) {
+            if misses(&g) {
+                continue;
             }
             let stored = key_cols(g.batch());
             let sorted = g.sorted_order(key[0])?;

@@ -399,6 +399,16 @@ impl TableStore {
         self.groups.read().list.clone()
     }
 
+    /// True if a hash index over exactly `columns` has been built (see
+    /// [`TableStore::probe_keys`]).
+    pub fn has_key_index(&self, columns: &[usize]) -> bool {
+        self.groups
+            .read()
+            .indexes
+            .iter()
+            .any(|ix| ix.columns() == columns)
+    }
+
     /// The row versions whose key over `columns` may equal a row of `keys` (one array per
     /// key column, of the column's type), by a table-wide hash index built on first use:
     /// per row group holding candidates, in table order. Hashes collide and every stored
