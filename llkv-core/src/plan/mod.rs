@@ -5,6 +5,7 @@
 //! executor never looks at names or guesses types.
 
 pub mod prune;
+pub mod pushdown;
 
 use std::sync::Arc;
 
@@ -244,9 +245,15 @@ impl Expr {
 
     /// Rewrites every column reference with `f` (not into subqueries).
     pub fn map_columns(&self, f: &dyn Fn(usize) -> usize) -> Expr {
-        let m = |e: &Expr| Box::new(e.map_columns(f));
+        self.replace_columns(&|i| Expr::Column(f(i)))
+    }
+
+    /// Replaces every column reference `i` with the expression `f(i)` (not into
+    /// subqueries): for example a projection's expressions, to move a condition below it.
+    pub fn replace_columns(&self, f: &dyn Fn(usize) -> Expr) -> Expr {
+        let m = |e: &Expr| Box::new(e.replace_columns(f));
         match self {
-            Expr::Column(i) => Expr::Column(f(*i)),
+            Expr::Column(i) => f(*i),
             Expr::Outer { .. } | Expr::Literal(_) => self.clone(),
             Expr::ScalarSubquery(_) | Expr::Exists(..) => self.clone(),
             Expr::Binary(op, a, b) => Expr::Binary(*op, m(a), m(b)),
@@ -264,7 +271,7 @@ impl Expr {
                 operand: operand.as_ref().map(|o| m(o)),
                 whens: whens
                     .iter()
-                    .map(|(w, t)| (w.map_columns(f), t.map_columns(f)))
+                    .map(|(w, t)| (w.replace_columns(f), t.replace_columns(f)))
                     .collect(),
                 else_expr: else_expr.as_ref().map(|e| m(e)),
             },
@@ -274,7 +281,7 @@ impl Expr {
                 negated,
             } => Expr::InList {
                 expr: m(expr),
-                list: list.iter().map(|e| e.map_columns(f)).collect(),
+                list: list.iter().map(|e| e.replace_columns(f)).collect(),
                 negated: *negated,
             },
             Expr::Like {
@@ -289,7 +296,7 @@ impl Expr {
                 case_insensitive: *case_insensitive,
             },
             Expr::Func(func, args) => {
-                Expr::Func(*func, args.iter().map(|a| a.map_columns(f)).collect())
+                Expr::Func(*func, args.iter().map(|a| a.replace_columns(f)).collect())
             }
             Expr::InSubquery(e, q, n) => Expr::InSubquery(m(e), q.clone(), *n),
         }

@@ -17,7 +17,11 @@ use arrow::datatypes::{Field, Schema, SchemaRef};
 use super::{Expr, Plan, SortKey};
 
 /// `plan` with unused columns dropped from its scans; same output schema.
+///
+/// Filter conjuncts are first pushed below joins ([`super::pushdown::push_predicates`]),
+/// so the columns only a pushed condition reads are dropped right after the scan filters.
 pub fn prune_columns(plan: Plan) -> Plan {
+    let plan = super::pushdown::push_predicates(plan);
     if has_subquery(&plan) {
         return plan;
     }
