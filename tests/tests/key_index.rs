@@ -170,3 +170,27 @@ fn a_reopened_database_rebuilds_the_index() {
     exec(&mut s, "INSERT INTO t VALUES (3, 30)");
     assert_eq!(both_ways(&mut s, 3), (table(&[&["30"]]), table(&[&["30"]])));
 }
+
+#[test]
+fn a_hot_key_updated_many_times_in_one_transaction() {
+    let engine = Engine::in_memory().expect("engine");
+    let mut s = engine.session();
+    exec(&mut s, "CREATE TABLE c (id INTEGER PRIMARY KEY, n INTEGER)");
+    exec(&mut s, "INSERT INTO c VALUES (1, 0), (2, 0)");
+    exec(&mut s, "BEGIN");
+    // Every update adds a version of key 1; all of them stay in the index until commit.
+    for _ in 0..3_000 {
+        exec(&mut s, "UPDATE c SET n = n + 1 WHERE id = 1");
+    }
+    assert_eq!(
+        query(&mut s, "SELECT n FROM c WHERE id = 1"),
+        table(&[&["3000"]])
+    );
+    exec(&mut s, "COMMIT");
+    exec(&mut s, "VACUUM");
+    assert_eq!(
+        query(&mut s, "SELECT id, n FROM c WHERE id IN (1, 2) ORDER BY id"),
+        table(&[&["1", "3000"], &["2", "0"]])
+    );
+    assert!(s.execute("INSERT INTO c VALUES (1, 5)").is_err());
+}

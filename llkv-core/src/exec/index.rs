@@ -22,6 +22,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::plan::{BinaryOp, Expr};
 use crate::storage::{RowGroup, TableStore};
+use crate::txn::Snapshot;
 
 /// Candidate rows per row group, in table order, rows ascending.
 pub type GroupRows = Vec<(Arc<RowGroup>, Vec<u32>)>;
@@ -59,11 +60,11 @@ impl IndexProbe {
         })
     }
 
-    /// For an equality (`=` or `IN`): the candidate rows by the table-wide hash index of
-    /// the column, per row group in table order. Candidates can be other versions and
-    /// hash collisions: the caller applies the filter and the snapshot to them. `None`
-    /// when the filter is a range or the column cannot be hash-indexed.
-    pub fn hash_rows(&self, store: &TableStore) -> Result<Option<GroupRows>> {
+    /// For an equality (`=` or `IN`): the rows `snap` sees whose key may match, by the
+    /// table-wide hash index of the column, per row group in table order. Hashes collide:
+    /// the caller applies the filter to them. `None` when the filter is a range or the
+    /// column cannot be hash-indexed.
+    pub fn hash_rows(&self, store: &TableStore, snap: &Snapshot) -> Result<Option<GroupRows>> {
         if self.ranges.is_empty() || self.ranges.iter().any(|(op, _)| *op != BinaryOp::Eq) {
             return Ok(None);
         }
@@ -73,7 +74,9 @@ impl IndexProbe {
             let parts: Vec<&dyn Array> = self.ranges.iter().map(|(_, a)| a.as_ref()).collect();
             arrow::compute::concat(&parts)?
         };
-        let Some(found) = store.probe_keys(&[self.stored], &[keys])? else {
+        let Some(found) =
+            store.probe_keys(&[self.stored], &[keys], Some(&|c, d| snap.sees(c, d)))?
+        else {
             return Ok(None);
         };
         Ok(Some(

@@ -178,7 +178,7 @@ pub fn execute<'c>(ctx: &'c ExecCtx<'_>, plan: &'c Plan) -> Result<BatchStream<'
             let probe = index::IndexProbe::find(store.schema(), projection, filters, indexed);
             if let Some(found) = probe
                 .as_ref()
-                .map(|p| p.hash_rows(store))
+                .map(|p| p.hash_rows(store, &ctx.snap))
                 .transpose()?
                 .flatten()
             {

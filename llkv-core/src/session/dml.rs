@@ -306,7 +306,11 @@ fn check_unique(
         }
         // The table's hash index over the key, when the key's types allow one: only the
         // stored versions whose key hashes like a new one are looked at.
-        if let Some(found) = store.probe_keys(key, &new_cols)? {
+        if let Some(found) = store.probe_keys(
+            key,
+            &new_cols,
+            Some(&|c, d| !matches!(clash_marks(t, c, d), Clash::None)),
+        )? {
             for (g, rows) in found {
                 let stored = key_cols(g.batch());
                 let same = stored
@@ -405,13 +409,21 @@ impl Clash {
 fn clash(t: &Transaction, meta: &TableMeta, group: &RowGroup, row: usize) -> Clash {
     let c = group.created()[row].load(Ordering::Acquire);
     let d = group.deleted()[row].load(Ordering::Acquire);
+    match clash_marks(t, c, d) {
+        Clash::Conflict(_) => Clash::Conflict(meta.name.clone()),
+        other => other,
+    }
+}
+
+/// [`clash`] by a version's marks (`created`, `deleted`); a conflict names no table.
+fn clash_marks(t: &Transaction, c: u64, d: u64) -> Clash {
     let own = t.snap.own_mark();
     if c == NEVER {
         Clash::None
     } else if t.snap.sees(c, d) {
         Clash::Duplicate { within: c == own }
     } else if d == NEVER && c != own && ((c & PENDING_BIT != 0) || c > t.snap.read_ts) {
-        Clash::Conflict(meta.name.clone())
+        Clash::Conflict(String::new())
     } else {
         Clash::None
     }
@@ -496,7 +508,8 @@ fn matching_rows(
     let probe = IndexProbe::find(store.schema(), &projection, &conjuncts, indexed);
     // An equality on a key: only the groups the table's hash index points at (the whole
     // filter is applied below, which drops hash collisions).
-    let (groups, mut hashed) = match probe.as_ref().map(|p| p.hash_rows(store)).transpose()? {
+    let hashed = probe.as_ref().map(|p| p.hash_rows(store, &ctx.snap));
+    let (groups, mut hashed) = match hashed.transpose()? {
         Some(Some(found)) => {
             let (groups, rows): (Vec<_>, Vec<_>) = found.into_iter().unzip();
             (groups, Some(rows.into_iter()))

@@ -62,13 +62,53 @@ pub fn indexable(types: &[&DataType]) -> bool {
         })
 }
 
+/// The locations of the row versions whose keys share one hash.
+#[derive(Debug)]
+enum Locations {
+    One(u64),
+    Many(Vec<u64>),
+}
+
+impl Locations {
+    fn push(&mut self, loc: u64) {
+        match self {
+            Locations::One(first) => *self = Locations::Many(vec![*first, loc]),
+            Locations::Many(v) => v.push(loc),
+        }
+    }
+
+    fn as_slice(&self) -> &[u64] {
+        match self {
+            Locations::One(l) => std::slice::from_ref(l),
+            Locations::Many(v) => v,
+        }
+    }
+
+    /// Keeps the locations `keep` accepts; false if none is left.
+    fn retain(&mut self, keep: impl Fn(u64) -> bool) -> bool {
+        match self {
+            Locations::One(l) => keep(*l),
+            Locations::Many(v) => {
+                v.retain(|&l| keep(l));
+                !v.is_empty()
+            }
+        }
+    }
+}
+
 /// A hash index over one column set of a table.
+///
+/// One entry per distinct key hash, holding every location with that hash: a key with
+/// many versions (a row updated many times in one transaction) or a column with few
+/// distinct values costs one probe sequence, not one per version.
 #[derive(Debug)]
 pub struct KeyIndex {
     /// The indexed column positions, in key order.
     columns: Vec<usize>,
-    /// (key hash, packed location), several entries per hash when keys repeat.
-    entries: HashTable<(u64, u64)>,
+    /// (key hash, the packed locations of the rows with that hash).
+    entries: HashTable<(u64, Locations)>,
+    /// How many locations the entries hold.
+    len: usize,
     /// Scratch space for a group's hashes.
     hashes: Vec<u64>,
 }
@@ -79,6 +119,7 @@ impl KeyIndex {
         Self {
             columns,
             entries: HashTable::new(),
+            len: 0,
             hashes: Vec::new(),
         }
     }
@@ -90,15 +131,16 @@ impl KeyIndex {
 
     /// How many row versions are indexed.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.len
     }
 
     /// True if no row is indexed.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len == 0
     }
 
-    /// The key columns of `group`, and the rows without a NULL in the key.
+    /// Hashes the key of every row of `group` into `self.hashes`; returns the key
+    /// columns.
     fn hash_group(&mut self, group: &RowGroup) -> Result<Vec<ArrayRef>> {
         let cols: Vec<ArrayRef> = self
             .columns
@@ -113,40 +155,57 @@ impl KeyIndex {
     pub fn add_group(&mut self, group: &RowGroup) -> Result<()> {
         let cols = self.hash_group(group)?;
         let id = group.id();
-        self.entries.reserve(self.hashes.len(), |e| e.0);
-        let any_null = cols.iter().any(|c| c.null_count() > 0);
-        for (row, &h) in self.hashes.iter().enumerate() {
-            if any_null && cols.iter().any(|c| c.is_null(row)) {
-                continue;
-            }
-            self.entries.insert_unique(h, (h, pack(id, row)), |e| e.0);
-        }
-        Ok(())
-    }
-
-    /// Removes every row of `group` (a group merged away or dropped).
-    pub fn remove_group(&mut self, group: &RowGroup) -> Result<()> {
-        let cols = self.hash_group(group)?;
-        let id = group.id();
         let any_null = cols.iter().any(|c| c.null_count() > 0);
         for (row, &h) in self.hashes.iter().enumerate() {
             if any_null && cols.iter().any(|c| c.is_null(row)) {
                 continue;
             }
             let loc = pack(id, row);
-            if let Ok(e) = self.entries.find_entry(h, |e| *e == (h, loc)) {
-                e.remove();
+            match self.entries.find_mut(h, |e| e.0 == h) {
+                Some(e) => e.1.push(loc),
+                None => {
+                    self.entries
+                        .insert_unique(h, (h, Locations::One(loc)), |e| e.0);
+                }
+            }
+            self.len += 1;
+        }
+        Ok(())
+    }
+
+    /// Removes every row of `groups` (groups merged away or dropped): each affected
+    /// entry is visited once, however many of the groups' rows it holds.
+    pub fn remove_groups(&mut self, groups: &[&RowGroup]) -> Result<()> {
+        let ids: hashbrown::HashSet<u64> = groups.iter().map(|g| g.id()).collect();
+        let mut affected = hashbrown::HashSet::new();
+        for g in groups {
+            let cols = self.hash_group(g)?;
+            let any_null = cols.iter().any(|c| c.null_count() > 0);
+            for (row, &h) in self.hashes.iter().enumerate() {
+                if !(any_null && cols.iter().any(|c| c.is_null(row))) {
+                    affected.insert(h);
+                }
+            }
+        }
+        for h in affected {
+            if let Ok(mut e) = self.entries.find_entry(h, |e| e.0 == h) {
+                let before = e.get().1.as_slice().len();
+                let left = e.get_mut().1.retain(|l| !ids.contains(&unpack(l).0));
+                let after = if left { e.get().1.as_slice().len() } else { 0 };
+                self.len -= before - after;
+                if !left {
+                    e.remove();
+                }
             }
         }
         Ok(())
     }
 
     /// The packed locations of the rows whose key hashes to `hash`.
-    pub fn candidates(&self, hash: u64) -> impl Iterator<Item = u64> + '_ {
+    pub fn candidates(&self, hash: u64) -> &[u64] {
         self.entries
-            .iter_hash(hash)
-            .filter(move |e| e.0 == hash)
-            .map(|e| e.1)
+            .find(hash, |e| e.0 == hash)
+            .map_or(&[], |e| e.1.as_slice())
     }
 }
 
@@ -159,6 +218,51 @@ mod tests {
         for (g, r) in [(1u64, 0usize), (7, 65_535), (1 << 40, 12_345)] {
             assert_eq!(unpack(pack(g, r)), (g, r as u32));
         }
+    }
+
+    fn group(keys: &[Option<i64>]) -> RowGroup {
+        use std::sync::Arc;
+        let schema = Arc::new(arrow::datatypes::Schema::new(vec![
+            arrow::datatypes::Field::new("k", DataType::Int64, true),
+        ]));
+        let col: ArrayRef = Arc::new(arrow::array::Int64Array::from(keys.to_vec()));
+        RowGroup::new(
+            arrow::array::RecordBatch::try_new(schema, vec![col]).expect("batch"),
+            1,
+        )
+    }
+
+    fn hash_of(k: i64) -> u64 {
+        let col: ArrayRef = std::sync::Arc::new(arrow::array::Int64Array::from(vec![k]));
+        llkv_kernels::hash::hash_columns(&[col]).expect("hash")[0]
+    }
+
+    #[test]
+    fn versions_of_a_key_share_an_entry_and_leave_with_their_groups() {
+        let mut ix = KeyIndex::new(vec![0]);
+        let a = group(&[Some(1), Some(1), None, Some(2)]);
+        let b = group(&[Some(1), Some(3)]);
+        ix.add_group(&a).expect("add");
+        ix.add_group(&b).expect("add");
+        assert_eq!(ix.len(), 5, "the NULL key is left out");
+        let ones: Vec<(u64, u32)> = ix
+            .candidates(hash_of(1))
+            .iter()
+            .map(|&l| unpack(l))
+            .collect();
+        assert_eq!(ones, [(a.id(), 0), (a.id(), 1), (b.id(), 0)]);
+        ix.remove_groups(&[&a]).expect("remove");
+        assert_eq!(ix.len(), 2);
+        let ones: Vec<(u64, u32)> = ix
+            .candidates(hash_of(1))
+            .iter()
+            .map(|&l| unpack(l))
+            .collect();
+        assert_eq!(ones, [(b.id(), 0)]);
+        assert!(ix.candidates(hash_of(2)).is_empty());
+        ix.remove_groups(&[&b]).expect("remove");
+        assert!(ix.is_empty());
+        assert!(ix.candidates(hash_of(3)).is_empty());
     }
 
     #[test]

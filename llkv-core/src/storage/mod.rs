@@ -415,12 +415,17 @@ impl TableStore {
     /// version is a candidate, so the caller checks the values and the MVCC marks; keys
     /// with a NULL find nothing.
     ///
+    /// With `keep`, only the versions whose (created, deleted) marks it accepts are
+    /// returned: cheaper than grouping versions the caller would drop (a key updated many
+    /// times in one transaction has many dead versions until the commit's compaction).
+    ///
     /// `None` if these columns cannot be hash-indexed (see [`key_index::indexable`]) or
     /// `keys` does not match their types.
     pub fn probe_keys(
         &self,
         columns: &[usize],
         keys: &[ArrayRef],
+        keep: Option<&dyn Fn(u64, u64) -> bool>,
     ) -> Result<Option<Vec<GroupCandidates>>> {
         let types: Option<Vec<&DataType>> = columns
             .iter()
@@ -454,11 +459,19 @@ impl TableStore {
             if keys.iter().any(|c| c.is_null(k)) {
                 continue;
             }
-            for loc in ix.candidates(h) {
+            for &loc in ix.candidates(h) {
                 let (group, row) = unpack(loc);
-                if let Some(&pos) = guard.positions.get(&group) {
-                    found.push((pos, row, k as u32));
+                let Some(&pos) = guard.positions.get(&group) else {
+                    continue;
+                };
+                if let Some(keep) = keep {
+                    let g = &guard.list[pos];
+                    let (c, d) = (&g.created()[row as usize], &g.deleted()[row as usize]);
+                    if !keep(c.load(Ordering::Acquire), d.load(Ordering::Acquire)) {
+                        continue;
+                    }
                 }
+                found.push((pos, row, k as u32));
             }
         }
         found.sort_unstable();
@@ -573,12 +586,15 @@ impl TableStore {
         state.reposition();
         let added_ids: hashbrown::HashSet<u64> = added.iter().map(|g| g.id()).collect();
         let removed_ids: hashbrown::HashSet<u64> = removed.iter().map(|g| g.id()).collect();
+        let gone: Vec<&RowGroup> = removed
+            .iter()
+            .filter(|g| !added_ids.contains(&g.id()))
+            .map(|g| g.as_ref())
+            .collect();
         state.indexes.retain_mut(|ix| {
-            let gone = removed.iter().filter(|g| !added_ids.contains(&g.id()));
-            let new = added.iter().filter(|g| !removed_ids.contains(&g.id()));
+            let mut new = added.iter().filter(|g| !removed_ids.contains(&g.id()));
             // An index that cannot follow is dropped; it is rebuilt on next use.
-            gone.map(|g| ix.remove_group(g)).all(|r| r.is_ok())
-                && new.map(|g| ix.add_group(g)).all(|r| r.is_ok())
+            ix.remove_groups(&gone).is_ok() && new.all(|g| ix.add_group(g).is_ok())
         });
         // A group merged and then merged again in this pass was never in the list the
         // caller knows: its blobs were never written.
