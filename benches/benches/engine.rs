@@ -85,6 +85,8 @@ fn ops_for(one: Duration) -> usize {
 }
 
 fn point_select_ops(s: &mut Session, rows: usize) -> usize {
+    // The first lookup builds the key's hash index: leave it out of the calibration.
+    llkv_query(s, "SELECT val FROM t WHERE id = 0");
     let t = Instant::now();
     for k in 0..3 {
         let sql = format!(
