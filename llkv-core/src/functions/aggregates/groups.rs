@@ -165,6 +165,11 @@ impl<S: GroupStates> GroupsAccumulator for Many<S> {
         total_num_groups: usize,
     ) -> Result<(), AggregateError> {
         self.prepare(values, group_indices, total_num_groups)?;
+        if total_num_groups == 1 {
+            // Every index is 0 (checked above): an aggregate without GROUP BY takes the
+            // whole-array path (one kernel call, no per-row group lookups).
+            return self.states.update(values, OneGroup);
+        }
         self.states.update(values, group_indices)
     }
 
