@@ -417,7 +417,7 @@ fn bind_table_with_joins(b: &mut Binder<'_>, t: &ast::TableWithJoins) -> Result<
             None | Some(JoinConstraint::None) => {}
             Some(JoinConstraint::On(e)) => {
                 let c = b.bind_condition(e, &scope, &mut None)?;
-                split_conjuncts(c, &mut conjuncts);
+                c.split_conjuncts(&mut conjuncts);
             }
             Some(JoinConstraint::Using(cols)) => {
                 for c in cols {
@@ -444,17 +444,6 @@ fn bind_table_with_joins(b: &mut Binder<'_>, t: &ast::TableWithJoins) -> Result<
         left = Relation { plan, scope };
     }
     Ok(left)
-}
-
-/// Splits `a AND b AND c` into its conjuncts.
-fn split_conjuncts(e: Expr, out: &mut Vec<Expr>) {
-    match e {
-        Expr::Binary(BinaryOp::And, a, b) => {
-            split_conjuncts(*a, out);
-            split_conjuncts(*b, out);
-        }
-        other => out.push(other),
-    }
 }
 
 fn has_subquery(e: &Expr) -> bool {
@@ -504,9 +493,7 @@ fn make_join(
         }
         rest.push(c);
     }
-    let filter = rest
-        .into_iter()
-        .reduce(|a, b| Expr::Binary(BinaryOp::And, Box::new(a), Box::new(b)));
+    let filter = Expr::conjoin(rest);
     Plan::Join {
         left: Box::new(left),
         right: Box::new(right),
@@ -688,10 +675,7 @@ fn push_filters(plan: Plan, filters: Vec<Expr>) -> Plan {
             }
         }
         other => {
-            let predicate = filters
-                .into_iter()
-                .reduce(|a, b| Expr::Binary(BinaryOp::And, Box::new(a), Box::new(b)))
-                .expect("non-empty filters");
+            let predicate = Expr::conjoin(filters).expect("non-empty filters");
             Plan::Filter {
                 input: Box::new(other),
                 predicate,
@@ -775,7 +759,7 @@ fn bind_select(
             ));
         }
         let c = b.bind_condition(w, &scope, &mut None)?;
-        split_conjuncts(c, &mut conjuncts);
+        c.split_conjuncts(&mut conjuncts);
     }
     let (mut plan, rest) = if relations.is_empty() {
         (

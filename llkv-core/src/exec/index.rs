@@ -8,6 +8,7 @@
 //! group (not per comparison).
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, make_comparator};
 use arrow::compute::SortOptions;
@@ -16,8 +17,6 @@ use arrow::datatypes::{
     Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, Schema, UInt8Type, UInt16Type,
     UInt32Type, UInt64Type,
 };
-
-use std::sync::Arc;
 
 use crate::error::Result;
 use crate::plan::{BinaryOp, Expr};

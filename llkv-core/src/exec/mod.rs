@@ -185,7 +185,8 @@ pub fn execute<'c>(ctx: &'c ExecCtx<'_>, plan: &'c Plan) -> Result<BatchStream<'
                 // Only the groups the hash index points at; every filter is applied to the
                 // candidates (they include other versions and hash collisions).
                 return Ok(Box::new(found.into_iter().filter_map(move |(g, rows)| {
-                    scan_rows(ctx, &g, &rows, projection, filters, &schema).transpose()
+                    // The hash index returned only rows the snapshot sees.
+                    scan_rows(ctx, &g, rows, projection, filters, &schema).transpose()
                 })));
             }
             let groups = store.groups();
@@ -374,7 +375,8 @@ fn scan_group(
             .filter(|(i, _)| *i != used)
             .map(|(_, f)| f.clone())
             .collect();
-        return scan_rows(ctx, group, &rows, projection, &rest, schema);
+        let rows = group.visible_among(&ctx.snap, &rows);
+        return scan_rows(ctx, group, rows, projection, &rest, schema);
     }
     let visible = group.visibility(&ctx.snap);
     let visible_count = visible.true_count();
@@ -398,20 +400,16 @@ fn scan_group(
     Ok((out.num_rows() > 0).then_some(out))
 }
 
-/// Those of `rows` (ascending) of a group visible to the snapshot, projected and
-/// filtered.
+/// `rows` (ascending, each visible to the snapshot) of a group, projected and filtered.
 fn scan_rows(
     ctx: &ExecCtx<'_>,
     group: &RowGroup,
-    rows: &[u32],
+    rows: Vec<u32>,
     projection: &[usize],
     filters: &[Expr],
     schema: &SchemaRef,
 ) -> Result<Option<RecordBatch>> {
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    let rows: UInt32Array = group.visible_among(&ctx.snap, rows).into();
+    let rows = UInt32Array::from(rows);
     if rows.is_empty() {
         return Ok(None);
     }

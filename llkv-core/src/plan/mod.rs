@@ -179,6 +179,24 @@ pub enum Expr {
 }
 
 impl Expr {
+    /// Splits `a AND b AND c` into its conjuncts, appended to `out` in order.
+    pub fn split_conjuncts(self, out: &mut Vec<Expr>) {
+        match self {
+            Expr::Binary(BinaryOp::And, a, b) => {
+                a.split_conjuncts(out);
+                b.split_conjuncts(out);
+            }
+            other => out.push(other),
+        }
+    }
+
+    /// The conjunction `a AND b AND ...` of `conjuncts`, or `None` if there are none.
+    pub fn conjoin(conjuncts: Vec<Expr>) -> Option<Expr> {
+        conjuncts
+            .into_iter()
+            .reduce(|a, b| Expr::Binary(BinaryOp::And, Box::new(a), Box::new(b)))
+    }
+
     /// Calls `f` on this expression and every sub-expression (not into subqueries).
     pub fn visit(&self, f: &mut dyn FnMut(&Expr)) {
         f(self);

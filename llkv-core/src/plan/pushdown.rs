@@ -40,27 +40,9 @@ fn push(plan: Plan) -> Plan {
     plan
 }
 
-/// Splits `a AND b AND c` into its conjuncts.
-fn split(e: Expr, out: &mut Vec<Expr>) {
-    match e {
-        Expr::Binary(BinaryOp::And, a, b) => {
-            split(*a, out);
-            split(*b, out);
-        }
-        other => out.push(other),
-    }
-}
-
-/// The conjunction of `conjuncts`, or `None` if there are none.
-fn conjoin(conjuncts: Vec<Expr>) -> Option<Expr> {
-    conjuncts
-        .into_iter()
-        .reduce(|a, b| Expr::Binary(BinaryOp::And, Box::new(a), Box::new(b)))
-}
-
 /// `plan` under a filter of `conjuncts` (none: `plan` itself).
 fn filtered(plan: Plan, conjuncts: Vec<Expr>) -> Plan {
-    match conjoin(conjuncts) {
+    match Expr::conjoin(conjuncts) {
         Some(predicate) => Plan::Filter {
             input: Box::new(plan),
             predicate,
@@ -77,7 +59,7 @@ fn sink(plan: Plan, mut conjuncts: Vec<Expr>) -> (Plan, Vec<Expr>) {
         Plan::Filter { input, predicate } => {
             let schema = input.schema();
             let mut own = Vec::new();
-            split(predicate, &mut own);
+            predicate.split_conjuncts(&mut own);
             let (down, mut stay): (Vec<Expr>, Vec<Expr>) =
                 own.into_iter().partition(|c| movable(c, &schema));
             // Conjuncts from above are movable, so they may run before this filter's own.
@@ -257,7 +239,7 @@ fn sink_join(
 
     let mut own = Vec::new();
     if let Some(f) = filter {
-        split(f, &mut own);
+        f.split_conjuncts(&mut own);
     }
     for c in own {
         if !movable(&c, &schema) {
@@ -290,7 +272,7 @@ fn sink_join(
         right: Box::new(filtered(right, right_rest)),
         kind,
         on,
-        filter: conjoin(join_filter),
+        filter: Expr::conjoin(join_filter),
         schema,
     };
     (join, above)
@@ -503,7 +485,7 @@ mod tests {
     }
 
     fn and_all(conjuncts: Vec<Expr>) -> Expr {
-        conjoin(conjuncts).expect("conjuncts")
+        Expr::conjoin(conjuncts).expect("conjuncts")
     }
 
     /// The predicate of a filter node (or `None` if `plan` is not one).

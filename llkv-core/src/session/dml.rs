@@ -309,7 +309,7 @@ fn check_unique(
         if let Some(found) = store.probe_keys(
             key,
             &new_cols,
-            Some(&|c, d| !matches!(clash_marks(t, c, d), Clash::None)),
+            Some(&|c, d| !matches!(Clash::of(t, c, d), Clash::None)),
         )? {
             for (g, rows) in found {
                 let stored = key_cols(g.batch());
@@ -321,7 +321,7 @@ fn check_unique(
                 for (r, i) in rows {
                     let (r, i) = (r as usize, i as usize);
                     if same.iter().all(|eq| eq(r, i) == Equal) {
-                        clash(t, meta, &g, r).check(|w| duplicate(i, w))?;
+                        Clash::of_row(t, &g, r).check(meta, |w| duplicate(i, w))?;
                     }
                 }
             }
@@ -353,7 +353,7 @@ fn check_unique(
                     if rest.iter().any(|eq| eq(r, i) != Equal) {
                         continue;
                     }
-                    clash(t, meta, &g, r).check(|w| duplicate(i, w))?;
+                    Clash::of_row(t, &g, r).check(meta, |w| duplicate(i, w))?;
                 }
                 Ok(at)
             };
@@ -389,43 +389,43 @@ enum Clash {
     /// The transaction sees it: a duplicate key (`within`: the transaction wrote it).
     Duplicate { within: bool },
     /// A concurrent transaction is writing it or committed it after the snapshot.
-    Conflict(String),
+    Conflict,
 }
 
 impl Clash {
+    /// What a version with marks `c` (created) and `d` (deleted) means for `t`.
+    fn of(t: &Transaction, c: u64, d: u64) -> Clash {
+        let own = t.snap.own_mark();
+        if c == NEVER {
+            Clash::None
+        } else if t.snap.sees(c, d) {
+            Clash::Duplicate { within: c == own }
+        } else if d == NEVER && c != own && ((c & PENDING_BIT != 0) || c > t.snap.read_ts) {
+            Clash::Conflict
+        } else {
+            Clash::None
+        }
+    }
+
+    /// What row `row` of `group` means for `t`.
+    fn of_row(t: &Transaction, group: &RowGroup, row: usize) -> Clash {
+        Clash::of(
+            t,
+            group.created()[row].load(Ordering::Acquire),
+            group.deleted()[row].load(Ordering::Acquire),
+        )
+    }
+
     /// `Ok` for [`Clash::None`], else the error (`duplicate` words a duplicate key).
-    fn check(self, duplicate: impl FnOnce(bool) -> Error) -> Result<()> {
+    fn check(self, meta: &TableMeta, duplicate: impl FnOnce(bool) -> Error) -> Result<()> {
         match self {
             Clash::None => Ok(()),
             Clash::Duplicate { within } => Err(duplicate(within)),
-            Clash::Conflict(table) => Err(Error::Conflict(format!(
-                "a concurrent transaction wrote the same key of {table}"
+            Clash::Conflict => Err(Error::Conflict(format!(
+                "a concurrent transaction wrote the same key of {}",
+                meta.name
             ))),
         }
-    }
-}
-
-/// Classifies row `row` of `group`, whose key equals a new row's, for `t`.
-fn clash(t: &Transaction, meta: &TableMeta, group: &RowGroup, row: usize) -> Clash {
-    let c = group.created()[row].load(Ordering::Acquire);
-    let d = group.deleted()[row].load(Ordering::Acquire);
-    match clash_marks(t, c, d) {
-        Clash::Conflict(_) => Clash::Conflict(meta.name.clone()),
-        other => other,
-    }
-}
-
-/// [`clash`] by a version's marks (`created`, `deleted`); a conflict names no table.
-fn clash_marks(t: &Transaction, c: u64, d: u64) -> Clash {
-    let own = t.snap.own_mark();
-    if c == NEVER {
-        Clash::None
-    } else if t.snap.sees(c, d) {
-        Clash::Duplicate { within: c == own }
-    } else if d == NEVER && c != own && ((c & PENDING_BIT != 0) || c > t.snap.read_ts) {
-        Clash::Conflict(String::new())
-    } else {
-        Clash::None
     }
 }
 
@@ -502,7 +502,7 @@ fn matching_rows(
     // binary search (exec::index), as in scans.
     let mut conjuncts = Vec::new();
     if let Some(f) = filter {
-        split_and(f, &mut conjuncts);
+        f.clone().split_conjuncts(&mut conjuncts);
     }
     let projection: Vec<usize> = (0..store.schema().fields().len()).collect();
     let probe = IndexProbe::find(store.schema(), &projection, &conjuncts, indexed);
@@ -523,7 +523,8 @@ fn matching_rows(
             continue;
         }
         let idx: UInt32Array = match (&probe, candidates) {
-            (_, Some(rows)) => g.visible_among(&ctx.snap, &rows).into(),
+            // The hash index returned only rows the snapshot sees.
+            (_, Some(rows)) => rows.into(),
             (Some(p), None) => g.visible_among(&ctx.snap, &p.rows(&g)?).into(),
             (None, None) => g
                 .visibility(&ctx.snap)
@@ -563,17 +564,6 @@ fn matching_rows(
         }
     }
     Ok(out)
-}
-
-/// Splits `a AND b AND c` into conjuncts.
-fn split_and(e: &Expr, out: &mut Vec<Expr>) {
-    match e {
-        Expr::Binary(crate::plan::BinaryOp::And, a, b) => {
-            split_and(a, out);
-            split_and(b, out);
-        }
-        other => out.push(other.clone()),
-    }
 }
 
 /// Columns that lead a key or an index of the table: lookups on them can binary-search.
