@@ -61,6 +61,8 @@ struct CatalogCache {
     /// The newest commit timestamp of any catalog mark.
     newest: u64,
     entries: Vec<Arc<TableMeta>>,
+    /// Distinct for each cache filled ([`Database::catalog_epoch`]).
+    epoch: u64,
 }
 
 /// What the commit lock protects: where the durable state is.
@@ -117,6 +119,8 @@ pub struct Database {
     metas: RwLock<HashMap<TableId, Arc<TableMeta>>>,
     /// The catalog's entries as every snapshot from some timestamp on sees them.
     catalog_cache: Mutex<Option<CatalogCache>>,
+    /// The last catalog cache's epoch.
+    catalog_epochs: std::sync::atomic::AtomicU64,
     next_table_id: AtomicU32,
     aggregates: RwLock<HashMap<String, Arc<dyn AggregateFunction>>>,
     /// Whether a commit returns only once its batch is durable (see
@@ -148,6 +152,7 @@ impl Database {
             tables: RwLock::new(HashMap::new()),
             metas: RwLock::new(HashMap::new()),
             catalog_cache: Mutex::new(None),
+            catalog_epochs: std::sync::atomic::AtomicU64::new(0),
             next_table_id: AtomicU32::new(next_table_id),
             aggregates: RwLock::new(aggregates),
             sync_on_commit: std::sync::atomic::AtomicBool::new(false),
@@ -223,6 +228,8 @@ impl Database {
     /// function with the name of an existing one replaces it.
     pub fn register_aggregate(&self, f: Arc<dyn AggregateFunction>) {
         self.aggregates.write().insert(f.name().to_lowercase(), f);
+        // Plans bound before name the old function: a new epoch retires them.
+        *self.catalog_cache.lock() = None;
     }
 
     /// Starts a transaction.
@@ -562,9 +569,29 @@ impl Database {
                 key,
                 newest,
                 entries: out.clone(),
+                epoch: self.catalog_epochs.fetch_add(1, Ordering::AcqRel) + 1,
             });
         }
         Ok(out)
+    }
+
+    /// An identifier of the catalog `snap` sees, while it is the cached one
+    /// ([`Database::catalog_entries`]); `None` otherwise. Two equal answers mean the same
+    /// catalog entries, table storage and aggregate functions, so a plan bound under one
+    /// may run under the other. Ask after binding too: a catalog read in between may have
+    /// filled the cache anew.
+    pub fn catalog_epoch(&self, snap: &Snapshot) -> Option<u64> {
+        let catalog = self.table_store(CATALOG_TABLE_ID)?;
+        let groups = catalog.groups();
+        let cache = self.catalog_cache.lock();
+        let c = cache.as_ref()?;
+        let same = snap.read_ts >= c.newest
+            && c.key.len() == groups.len()
+            && c.key
+                .iter()
+                .zip(groups.iter())
+                .all(|(&(id, version), g)| id == g.id() && version == g.marks_version());
+        same.then_some(c.epoch)
     }
 
     /// Finds the catalog row of an object: its group and row.

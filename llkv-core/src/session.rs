@@ -3,22 +3,25 @@
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch};
-use arrow::datatypes::{Field, Schema, SchemaRef};
+use arrow::datatypes::SchemaRef;
 use llkv_traits::{Dialect, ErrorInTransaction, SessionSetting, StatementHook, TransactionAborted};
 use sqlparser::ast::Statement;
 use sqlparser::parser::Parser;
 
-use crate::binder::{Binder, OrderDefaults};
+use crate::binder::OrderDefaults;
 use crate::catalog::TableMeta;
 use crate::database::{Database, Transaction};
 use crate::error::{Error, Result};
-use crate::exec::{ExecCtx, Semantics, collect, concat};
+use crate::exec::{Semantics, concat};
 
 mod alter;
 mod ddl;
 mod dml;
 mod literal_insert;
+mod modify;
 mod parse_cache;
+mod plan_cache;
+mod prepared;
 
 /// How deeply expressions and subqueries may nest. Binding and evaluation recurse once per
 /// level, so this bounds stack use: a few hundred levels fit in a 2 MiB thread stack.
@@ -80,6 +83,10 @@ pub struct Session {
     order: OrderDefaults,
     /// Parsed statement shapes, so texts differing only in literals parse once.
     parse_cache: parse_cache::ParseCache,
+    /// Bound plans by statement shape, so such texts bind once too.
+    plans: plan_cache::PlanCache,
+    /// Whether statements go through `plans` (the dialect must allow it too).
+    reuse_plans: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -119,6 +126,8 @@ impl Session {
             savepoint_txn: false,
             order: OrderDefaults::default(),
             parse_cache: parse_cache::ParseCache::default(),
+            plans: plan_cache::PlanCache::default(),
+            reuse_plans: true,
         }
     }
 
@@ -136,6 +145,21 @@ impl Session {
     /// The dialect.
     pub fn dialect(&self) -> &Arc<dyn Dialect> {
         &self.dialect
+    }
+
+    /// How many bound plans the session keeps for reuse (see [`Dialect::reuse_plans`]).
+    pub fn kept_plans(&self) -> usize {
+        self.plans.len()
+    }
+
+    /// Turns plan reuse on (the default, where the dialect allows it) or off. Off, every
+    /// statement is bound with its literals as written and no plan is kept: the
+    /// reference a reused plan must agree with.
+    pub fn set_plan_reuse(&mut self, on: bool) {
+        self.reuse_plans = on;
+        if !on {
+            self.plans.clear();
+        }
     }
 
     /// True inside `BEGIN ... COMMIT`.
@@ -164,8 +188,18 @@ impl Session {
         } else {
             (Vec::new(), sql)
         };
+        let scanned = match parse_cache::scan(rest) {
+            Some(sc) if inserts.is_empty() && self.reuse_plans && self.dialect.reuse_plans() => {
+                return self.execute_scanned(rest, sc);
+            }
+            other => other,
+        };
         let (dialect, cache) = (&self.dialect, &mut self.parse_cache);
-        let statements = cache.parse(rest, |sql| parse_with(dialect.as_ref(), sql))?;
+        let parse = |sql: &str| parse_with(dialect.as_ref(), sql);
+        let statements = match &scanned {
+            Some(sc) => cache.parse_scanned(rest, sc, parse)?.0,
+            None => parse(rest)?,
+        };
         let mut out = Vec::with_capacity(inserts.len() + statements.len());
         for ins in &inserts {
             out.push(self.run_in_transaction(|s, t| dml::insert_literal(s, t, ins))?);
@@ -228,7 +262,18 @@ impl Session {
     }
 
     fn execute_statement_unworded(&mut self, statement: Statement) -> Result<Vec<StatementResult>> {
-        let statements = match self.dialect.rewrite_statement(statement)? {
+        let statements = self.rewritten(statement)?;
+        let mut out = Vec::with_capacity(statements.len());
+        for s in statements {
+            out.push(self.run_one(s)?);
+        }
+        Ok(out)
+    }
+
+    /// What the dialect's statement hook makes of `statement`: the statements to run. A
+    /// session setting is applied here (and none is left to run).
+    fn rewritten(&mut self, statement: Statement) -> Result<Vec<Statement>> {
+        Ok(match self.dialect.rewrite_statement(statement)? {
             StatementHook::Unhandled(s) => vec![*s],
             StatementHook::Rewritten(v) => v,
             StatementHook::Set(setting) => {
@@ -236,14 +281,11 @@ impl Session {
                     SessionSetting::DefaultNullOrder(n) => self.order.null_order = Some(n),
                     SessionSetting::DefaultOrderDescending(d) => self.order.descending = d,
                 }
+                // Kept plans sort by the old defaults.
+                self.plans.clear();
                 Vec::new()
             }
-        };
-        let mut out = Vec::with_capacity(statements.len());
-        for s in statements {
-            out.push(self.run_one(s)?);
-        }
-        Ok(out)
+        })
     }
 
     fn run_one(&mut self, statement: Statement) -> Result<StatementResult> {
@@ -344,10 +386,10 @@ impl Session {
     /// Runs `f` in the session's transaction, or in a transaction of its own (autocommit).
     /// A failure undoes what `f` did; inside an explicit transaction the dialect decides
     /// whether the transaction may go on.
-    fn run_in_transaction(
+    fn run_in_transaction<T>(
         &mut self,
-        f: impl FnOnce(&Self, &mut Transaction) -> Result<StatementResult>,
-    ) -> Result<StatementResult> {
+        f: impl FnOnce(&Self, &mut Transaction) -> Result<T>,
+    ) -> Result<T> {
         if self.aborted {
             return Err(aborted_error());
         }
@@ -401,28 +443,10 @@ impl Session {
 
     fn dispatch(&self, t: &mut Transaction, s: &Statement) -> Result<StatementResult> {
         match s {
-            Statement::Query(q) => {
-                let catalog = self.db.catalog_view(t.snap);
-                let mut binder =
-                    Binder::new(&catalog, self.dialect.as_ref()).with_order_defaults(self.order);
-                let bound = binder.bind_query(q)?;
-                let plan = crate::plan::prune::prune_columns(bound.plan);
-                let ctx = ExecCtx::new(t.snap, self.semantics());
-                let batches = collect(&ctx, &plan)?;
-                let plan_schema = plan.schema();
-                let schema = Arc::new(Schema::new(
-                    plan_schema
-                        .fields()
-                        .iter()
-                        .zip(&bound.names)
-                        .map(|(f, n)| Field::new(n, f.data_type().clone(), true))
-                        .collect::<Vec<_>>(),
-                ));
-                let batches = batches
-                    .into_iter()
-                    .map(|b| rename(&schema, b))
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(StatementResult::Query(QueryResult { schema, batches }))
+            Statement::Query(_) | Statement::Update { .. } | Statement::Delete(_) => {
+                prepared::Prepared::bind(self, t, s, None)?
+                    .0
+                    .run(self, t, &[])
             }
             Statement::CreateTable(ct) => ddl::create_table(self, t, ct),
             Statement::CreateView { .. } => ddl::create_view(self, t, s),
@@ -430,8 +454,6 @@ impl Session {
             Statement::AlterTable { .. } => alter::alter_table(self, t, s),
             Statement::CreateIndex(ci) => ddl::create_index(self, t, ci),
             Statement::Insert(ins) => dml::insert(self, t, ins),
-            Statement::Update { .. } => dml::update(self, t, s),
-            Statement::Delete(d) => dml::delete(self, t, d),
             other => Err(Error::Unsupported(format!(
                 "statement {}",
                 first_words(other)

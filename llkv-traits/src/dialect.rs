@@ -185,6 +185,16 @@ pub trait Dialect: Send + Sync {
         false
     }
 
+    /// Whether a session may bind a query, `UPDATE` or `DELETE` once and reuse the bound
+    /// plan for later texts that differ from it only in plain literals (numbers and
+    /// single-quoted strings) of the same types, skipping the parser and the binder for
+    /// them. Say `true` only if [`Dialect::rewrite_statement`] and
+    /// [`Dialect::rewrite_expr`] treat such statements alike whatever their literals'
+    /// values are. The default is `false`: every statement is bound.
+    fn reuse_plans(&self) -> bool {
+        false
+    }
+
     /// Rewrites an expression before binding; `None` (the default) keeps it.
     fn rewrite_expr(&self, expr: &Expr) -> Result<Option<Expr>, DialectError> {
         let _ = expr;

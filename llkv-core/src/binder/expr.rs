@@ -9,7 +9,7 @@ use sqlparser::ast::{
     UnaryOperator, Value,
 };
 
-use super::types::{arithmetic_operand, cast, common_numeric, comparison_type, number_literal};
+use super::types::{cast, common_numeric, comparison_type, number_literal};
 use super::{Binder, Scope};
 use crate::error::{Error, Result};
 use crate::plan::{AggregateCall, BinaryOp, Expr, ScalarFunc, Subquery};
@@ -118,10 +118,13 @@ impl Binder<'_> {
                 && let Ok((bound, t)) = self.bind_expr(e, scope, &mut None)
             {
                 let ctx = agg.as_ref().expect("checked is_some above");
-                if let Some(k) = ctx.groups.iter().position(|g| *g == bound) {
+                if let Some(k) = ctx.groups.iter().position(|g| self.same_expr(g, &bound)) {
                     return Ok((Expr::Column(k), ctx.group_types[k].clone()));
                 }
-                if matches!(bound, Expr::Outer { .. } | Expr::Literal(_)) {
+                if matches!(
+                    bound,
+                    Expr::Outer { .. } | Expr::Literal(_) | Expr::Param { .. }
+                ) {
                     return Ok((bound, t));
                 }
                 if matches!(
@@ -141,11 +144,15 @@ impl Binder<'_> {
                 }
                 self.bind_column(Some(&parts[n - 2].value), &parts[n - 1], scope)
             }
-            ast::Expr::Value(v) => Ok(literal(&v.value)?),
+            ast::Expr::Value(v) => match self.bind_param(v) {
+                Some(p) => Ok(p),
+                None => Ok(literal(&v.value)?),
+            },
             ast::Expr::TypedString(ast::TypedString {
                 data_type, value, ..
             }) => {
                 let t = self.map_type(data_type)?;
+                self.note_literal_read(value);
                 let s = match &value.value {
                     Value::SingleQuotedString(s) => s.clone(),
                     other => other.to_string(),
@@ -499,12 +506,13 @@ impl Binder<'_> {
                 if let ast::Expr::Value(v) = expr
                     && let Value::Number(n, _) = &v.value
                 {
+                    self.note_literal_read(v);
                     let lit = number_literal(&format!("-{n}"))?;
                     let t = lit.data_type();
                     return Ok((Expr::Literal(lit), t));
                 }
                 let (x, t) = self.bind_expr(expr, scope, agg)?;
-                let nt = arithmetic_operand(&t, &x, self.dialect.coercion())?;
+                let nt = self.arithmetic_operand(&t, &x)?;
                 let nt = if nt == DataType::Null {
                     DataType::Int64
                 } else {
@@ -568,8 +576,8 @@ impl Binder<'_> {
             | BinaryOperator::Modulo
             | BinaryOperator::DuckIntegerDivide
             | BinaryOperator::MyIntegerDivide => {
-                let la = arithmetic_operand(&lt, &le, coercion)?;
-                let ra = arithmetic_operand(&rt, &re, coercion)?;
+                let la = self.arithmetic_operand(&lt, &le)?;
+                let ra = self.arithmetic_operand(&rt, &re)?;
                 let mut t = match (&la, &ra) {
                     (DataType::Null, DataType::Null) => DataType::Int64,
                     (DataType::Null, x) | (x, DataType::Null) => x.clone(),
@@ -817,7 +825,7 @@ impl Binder<'_> {
             "abs" => {
                 arity(1, 1)?;
                 let (x, t) = bound.into_iter().next().expect("arity checked");
-                let nt = arithmetic_operand(&t, &x, coercion)?;
+                let nt = self.arithmetic_operand(&t, &x)?;
                 (ScalarFunc::Abs, nt.clone(), vec![cast(x, &t, &nt)])
             }
             "coalesce" | "ifnull" => {

@@ -6,6 +6,7 @@
 //! before anything runs.
 
 mod expr;
+mod params;
 mod query;
 pub mod types;
 
@@ -21,6 +22,7 @@ use crate::plan::Plan;
 use crate::storage::TableStore;
 
 pub(crate) use expr::merge_type;
+pub(crate) use params::Params;
 pub use query::BoundQuery;
 
 /// A catalog entry with its storage (`None` for a view).
@@ -130,6 +132,8 @@ pub struct Binder<'a> {
     /// Per enclosing scope: whether the subquery bound inside it reads it.
     correlated: Vec<bool>,
     order: OrderDefaults,
+    /// The statement's parameters, when binding a plan to reuse ([`params`]).
+    params: Option<Params<'a>>,
 }
 
 /// What `ORDER BY` keys that do not say mean: a session's settings over the dialect's
@@ -151,7 +155,15 @@ impl<'a> Binder<'a> {
             outer: Vec::new(),
             correlated: Vec::new(),
             order: OrderDefaults::default(),
+            params: None,
         }
+    }
+
+    /// Binds these value nodes of the statement as parameters (see
+    /// [`Binder::params_reusable`]).
+    pub(crate) fn with_params(mut self, params: Params<'a>) -> Self {
+        self.params = Some(params);
+        self
     }
 
     /// Uses these `ORDER BY` defaults (the dialect's, ascending, without this call).
@@ -214,6 +226,7 @@ impl<'a> Binder<'a> {
         if !pure {
             return None;
         }
+        let e = &self.with_values(e);
         let ctx = crate::exec::ExecCtx::new(
             crate::txn::Snapshot { read_ts: 0, txn: 0 },
             crate::exec::Semantics {

@@ -63,7 +63,7 @@ pub(super) fn bind_query(b: &mut Binder<'_>, q: &ast::Query) -> Result<BoundQuer
                 let keys = order_by
                     .iter()
                     .map(|o| {
-                        let expr = match output_position(&o.expr, &inner.names)? {
+                        let expr = match output_position(b, &o.expr, &inner.names)? {
                             Some(i) => Expr::Column(i),
                             None => b.bind_scalar(&o.expr, &scope)?.0,
                         };
@@ -92,7 +92,7 @@ pub(super) fn bind_query(b: &mut Binder<'_>, q: &ast::Query) -> Result<BoundQuer
 /// A constant, non-negative row count (`LIMIT`, `OFFSET`). A negative LIMIT means no limit.
 fn constant_count(b: &mut Binder<'_>, e: &ast::Expr, what: &str) -> Result<Option<usize>> {
     let (x, _) = b.bind_scalar(e, &Scope::default())?;
-    let Expr::Literal(v) = fold_constant(&x) else {
+    let Expr::Literal(v) = fold_constant(&b.with_values(&x)) else {
         return Err(Error::Type(format!("{what} must be a constant integer")));
     };
     match v {
@@ -685,10 +685,11 @@ fn push_filters(plan: Plan, filters: Vec<Expr>) -> Plan {
 }
 
 /// If `e` names an output column (by alias or 1-based position), its index.
-fn output_position(e: &ast::Expr, names: &[String]) -> Result<Option<usize>> {
+fn output_position(b: &Binder<'_>, e: &ast::Expr, names: &[String]) -> Result<Option<usize>> {
     match e {
         ast::Expr::Value(v) => {
             if let ast::Value::Number(n, _) = &v.value {
+                b.note_literal_read(v);
                 let k: usize = n.parse().map_err(|_| {
                     Error::Type(format!("ORDER BY term {n} is not a column number"))
                 })?;
@@ -784,12 +785,16 @@ fn bind_select(
         } else {
             &s.projection
         };
-    let mut items: Vec<(Option<ast::Expr>, Option<Expr>, String)> = Vec::new();
+    let mut items: Vec<(Option<&ast::Expr>, Option<Expr>, String)> = Vec::new();
     for item in projection {
         match item {
-            SelectItem::UnnamedExpr(e) => items.push((Some(e.clone()), None, item_name(e))),
+            SelectItem::UnnamedExpr(e) => {
+                // The column is named by its text, literals included.
+                b.note_text_read(e);
+                items.push((Some(e), None, item_name(e)))
+            }
             SelectItem::ExprWithAlias { expr, alias } => {
-                items.push((Some(expr.clone()), None, alias.value.clone()))
+                items.push((Some(expr), None, alias.value.clone()))
             }
             SelectItem::Wildcard(_) => {
                 if scope.columns.is_empty() {
@@ -802,7 +807,10 @@ fn bind_select(
             SelectItem::QualifiedWildcard(kind, _) => {
                 let q = match kind {
                     SelectItemQualifiedWildcardKind::ObjectName(n) => object_name(n)?,
-                    SelectItemQualifiedWildcardKind::Expr(e) => e.to_string(),
+                    SelectItemQualifiedWildcardKind::Expr(e) => {
+                        b.note_text_read(e);
+                        e.to_string()
+                    }
                 };
                 let mut any = false;
                 for (i, c) in scope.columns.iter().enumerate() {
@@ -840,7 +848,7 @@ fn bind_select(
         let mut ctx = AggContext::default();
         for g in &group_exprs {
             // GROUP BY may name an output column by position or alias.
-            let bound = match output_position(g, &names)? {
+            let bound = match output_position(b, g, &names)? {
                 Some(k)
                     if !matches!(g, ast::Expr::Identifier(_))
                         || scope.resolve(None, &item_name(g))?.is_none() =>
@@ -901,16 +909,17 @@ fn bind_select(
     let mut keys = Vec::new();
     let mut hidden = Vec::new();
     for o in order_by {
-        let expr = if let Some(k) = output_position(&o.expr, &names)? {
+        let expr = if let Some(k) = output_position(b, &o.expr, &names)? {
             Expr::Column(k)
-        } else if let Some(k) = items
-            .iter()
-            .position(|(e, _, _)| e.as_ref() == Some(&o.expr))
-        {
+        } else if let Some(k) = {
+            // Matching the select list's syntax compares literal values.
+            b.note_text_read(&o.expr);
+            items.iter().position(|(e, _, _)| *e == Some(&o.expr))
+        } {
             Expr::Column(k)
         } else {
             let (x, t) = b.bind_expr(&o.expr, &scope, &mut agg)?;
-            if let Some(k) = exprs.iter().position(|e| *e == x) {
+            if let Some(k) = exprs.iter().position(|e| b.same_expr(e, &x)) {
                 Expr::Column(k)
             } else {
                 hidden.push((x, t));

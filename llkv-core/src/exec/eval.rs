@@ -55,6 +55,10 @@ pub fn evaluate(ctx: &ExecCtx<'_>, expr: &Expr, batch: &RecordBatch) -> Result<A
     match expr {
         Expr::Column(i) => Ok(batch.column(*i).clone()),
         Expr::Literal(v) => Ok(v.to_array(n)),
+        Expr::Param { index, .. } => Err(Error::Execution(format!(
+            "parameter {} has no value (plans run after Plan::with_params)",
+            index + 1
+        ))),
         Expr::Outer { levels, index, .. } => {
             let v = ctx.outer_value(*levels, *index)?;
             Ok(v.to_array(n))

@@ -4,6 +4,7 @@
 //! checked types and inserted the casts a dialect's coercion rules call for, so the
 //! executor never looks at names or guesses types.
 
+mod params;
 pub mod prune;
 pub mod pushdown;
 
@@ -125,6 +126,15 @@ pub enum Expr {
     },
     /// A constant.
     Literal(ScalarValue),
+    /// A statement parameter: the `index`-th value given with the statement (a plain
+    /// literal of a cached statement shape, or a `?` placeholder). Plans are run only after
+    /// [`Plan::with_params`] has replaced every parameter with its value.
+    Param {
+        /// Its position among the statement's parameters.
+        index: usize,
+        /// The type its values have.
+        data_type: DataType,
+    },
     /// A binary operation.
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     /// `NOT x` (three-valued).
@@ -201,7 +211,7 @@ impl Expr {
     pub fn visit(&self, f: &mut dyn FnMut(&Expr)) {
         f(self);
         match self {
-            Expr::Column(_) | Expr::Outer { .. } | Expr::Literal(_) => {}
+            Expr::Column(_) | Expr::Outer { .. } | Expr::Literal(_) | Expr::Param { .. } => {}
             Expr::ScalarSubquery(_) | Expr::Exists(..) => {}
             Expr::Binary(_, a, b) => {
                 a.visit(f);
@@ -272,7 +282,7 @@ impl Expr {
         let m = |e: &Expr| Box::new(e.replace_columns(f));
         match self {
             Expr::Column(i) => f(*i),
-            Expr::Outer { .. } | Expr::Literal(_) => self.clone(),
+            Expr::Outer { .. } | Expr::Literal(_) | Expr::Param { .. } => self.clone(),
             Expr::ScalarSubquery(_) | Expr::Exists(..) => self.clone(),
             Expr::Binary(op, a, b) => Expr::Binary(*op, m(a), m(b)),
             Expr::Not(a) => Expr::Not(m(a)),

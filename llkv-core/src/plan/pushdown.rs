@@ -305,7 +305,7 @@ pub(crate) fn movable(e: &Expr, schema: &SchemaRef) -> bool {
     let ty = |x: &Expr| type_of(x, schema);
     match e {
         Expr::Column(i) => *i < schema.fields().len(),
-        Expr::Literal(_) => true,
+        Expr::Literal(_) | Expr::Param { .. } => true,
         Expr::Binary(op, a, b) => match op {
             BinaryOp::And | BinaryOp::Or => ok(a) && ok(b),
             _ if op.is_comparison()
@@ -329,7 +329,11 @@ pub(crate) fn movable(e: &Expr, schema: &SchemaRef) -> bool {
         Expr::Like { expr, pattern, .. } => {
             ok(expr)
                 && matches!(ty(expr), Some(DataType::Utf8 | DataType::Null))
-                && matches!(**pattern, Expr::Literal(ref v) if v.data_type() == DataType::Utf8)
+                && match &**pattern {
+                    Expr::Literal(v) => v.data_type() == DataType::Utf8,
+                    Expr::Param { data_type, .. } => *data_type == DataType::Utf8,
+                    _ => false,
+                }
         }
         Expr::Func(
             ScalarFunc::Upper
@@ -397,6 +401,7 @@ fn type_of(e: &Expr, schema: &SchemaRef) -> Option<DataType> {
     match e {
         Expr::Column(i) => schema.fields().get(*i).map(|f| f.data_type().clone()),
         Expr::Literal(v) => Some(v.data_type()),
+        Expr::Param { data_type, .. } => Some(data_type.clone()),
         Expr::Cast(_, t) => Some(t.clone()),
         Expr::Binary(op, ..)
             if op.is_comparison()

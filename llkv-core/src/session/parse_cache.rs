@@ -11,15 +11,19 @@
 //! same kind. Shapes whose check fails are remembered as not cacheable.
 //!
 //! Only query and DML texts are cached, up to [`MAX_SQL`] bytes; parse errors are never
-//! cached. The binder runs on every statement as before.
+//! cached. A template also tells where its literals are ([`Slots`]), so the session can
+//! bind them as parameters and reuse the plan too (`plan_cache`).
 
 use std::borrow::Cow;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use hashbrown::HashMap;
 use sqlparser::ast::{Expr, Statement, Value, visit_expressions, visit_expressions_mut};
 
+use crate::binder::types::number_literal;
 use crate::error::Result;
+use llkv_traits::ScalarValue;
 
 /// Most shapes remembered per session (the cache is cleared when full).
 const MAX_ENTRIES: usize = 256;
@@ -38,12 +42,37 @@ enum Entry {
     Uncacheable,
 }
 
+/// Where a template's literals are: (line, column) of each literal's value node -> its
+/// position among the literals. Statements made from the template keep these positions.
+pub(crate) type Slots = HashMap<(u64, u64), usize>;
+
 /// A parse whose literal nodes can be replaced.
 #[derive(Debug)]
 struct Template {
     statements: Vec<Statement>,
-    /// (line, column) of each literal's value node -> its position among the literals.
-    slots: HashMap<(u64, u64), usize>,
+    slots: Arc<Slots>,
+}
+
+/// A text's shape and its literals, as the scan found them.
+#[derive(Debug)]
+pub(crate) struct Scanned<'a> {
+    /// The text with each literal replaced by a marker of its kind.
+    pub(crate) shape: String,
+    literals: Vec<Literal<'a>>,
+}
+
+impl Scanned<'_> {
+    /// The literals' values, as the binder would type them; `None` if a number does
+    /// not read.
+    pub(crate) fn values(&self) -> Option<Vec<ScalarValue>> {
+        self.literals
+            .iter()
+            .map(|l| match l.kind {
+                Kind::Text => Some(ScalarValue::Utf8(Some(l.text.to_string()))),
+                _ => number_literal(&l.text).ok(),
+            })
+            .collect()
+    }
 }
 
 /// The kinds of literal a shape tells apart (each parses to one kind of value node).
@@ -93,32 +122,48 @@ impl Literal<'_> {
 
 impl ParseCache {
     /// The statements of `sql`: from the cache when its shape is known, else by `parse`.
+    #[cfg(test)]
     pub(crate) fn parse(
         &mut self,
         sql: &str,
         parse: impl FnOnce(&str) -> Result<Vec<Statement>>,
     ) -> Result<Vec<Statement>> {
-        let Some((shape, literals)) = scan(sql) else {
-            return parse(sql);
-        };
-        match self.entries.get(&shape) {
+        match scan(sql) {
+            Some(scanned) => Ok(self.parse_scanned(sql, &scanned, parse)?.0),
+            None => parse(sql),
+        }
+    }
+
+    /// The statements of `sql`, whose scan is `scanned`: from the cache when its shape is
+    /// known, else by `parse`. With them, where the literals are if the shape is a
+    /// template.
+    pub(crate) fn parse_scanned(
+        &mut self,
+        sql: &str,
+        scanned: &Scanned<'_>,
+        parse: impl FnOnce(&str) -> Result<Vec<Statement>>,
+    ) -> Result<(Vec<Statement>, Option<Arc<Slots>>)> {
+        match self.entries.get(&scanned.shape) {
             Some(Entry::Template(t)) => {
-                if let Some(statements) = t.instantiate(&literals) {
-                    return Ok(statements);
+                if let Some(statements) = t.instantiate(&scanned.literals) {
+                    return Ok((statements, Some(t.slots.clone())));
                 }
-                return parse(sql);
+                return Ok((parse(sql)?, None));
             }
-            Some(Entry::Uncacheable) => return parse(sql),
+            Some(Entry::Uncacheable) => return Ok((parse(sql)?, None)),
             None => {}
         }
         let statements = parse(sql)?;
-        let entry =
-            Template::new(&statements, &literals).map_or(Entry::Uncacheable, Entry::Template);
+        let template = Template::new(&statements, &scanned.literals);
+        let slots = template.as_ref().map(|t| t.slots.clone());
         if self.entries.len() >= MAX_ENTRIES {
             self.entries.clear();
         }
-        self.entries.insert(shape, entry);
-        Ok(statements)
+        self.entries.insert(
+            scanned.shape.clone(),
+            template.map_or(Entry::Uncacheable, Entry::Template),
+        );
+        Ok((statements, slots))
     }
 }
 
@@ -149,9 +194,9 @@ impl Template {
             }
             ControlFlow::<()>::Continue(())
         });
-        (ok && found.iter().all(|&f| f)).then_some(Self {
+        (ok && found.iter().all(|&f| f)).then(|| Self {
             statements,
-            slots: wanted,
+            slots: Arc::new(wanted),
         })
     }
 
@@ -184,7 +229,7 @@ const CACHED_VERBS: [&str; 7] = [
 /// The shape of `sql` and its literals; `None` if the text is not worth caching (too
 /// long, not a query or DML statement, or with dollar-quoted strings the scan does not
 /// read).
-fn scan(sql: &str) -> Option<(String, Vec<Literal<'_>>)> {
+pub(crate) fn scan(sql: &str) -> Option<Scanned<'_>> {
     if sql.len() > MAX_SQL || sql.contains("$$") {
         return None;
     }
@@ -275,7 +320,7 @@ fn scan(sql: &str) -> Option<(String, Vec<Literal<'_>>)> {
         i = end;
     }
     shape.push_str(&sql[copied..]);
-    Some((shape, literals))
+    Some(Scanned { shape, literals })
 }
 
 /// Letters, digits, `_` and any non-ASCII byte (part of an identifier or keyword).
@@ -345,7 +390,10 @@ mod tests {
     }
 
     fn shape(sql: &str) -> Option<(String, Vec<String>)> {
-        scan(sql).map(|(s, l)| (s, l.iter().map(|l| l.text.to_string()).collect()))
+        scan(sql).map(|s| {
+            let l = s.literals.iter().map(|l| l.text.to_string()).collect();
+            (s.shape, l)
+        })
     }
 
     #[test]

@@ -85,6 +85,10 @@ impl Dialect for DuckDbDialect {
         true
     }
 
+    fn reuse_plans(&self) -> bool {
+        true
+    }
+
     fn integer_division(&self) -> IntegerDivision {
         IntegerDivision::Float
     }

@@ -80,6 +80,10 @@ impl Dialect for SqliteDialect {
         true
     }
 
+    fn reuse_plans(&self) -> bool {
+        true
+    }
+
     fn integer_division(&self) -> IntegerDivision {
         IntegerDivision::Truncate
     }

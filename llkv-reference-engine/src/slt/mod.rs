@@ -277,13 +277,10 @@ where
     let files = collect_files(path)?;
     let mut summary = SltSummary::default();
     let jobs = options.jobs.clamp(1, files.len().max(1));
-    if jobs == 1 {
-        for file in &files {
-            let report = run_one_file(file, options, &open);
-            write_file_report(out, &report, options).map_err(SltError::Output)?;
-            summary.add(report);
-        }
-    } else {
+    // Files run on worker threads with the main thread's stack size (deeply nested
+    // queries recurse in the binder and evaluator, more so in debug builds), even one.
+    let mut started = 0;
+    {
         let next = AtomicUsize::new(0);
         let (sender, receiver) = mpsc::channel();
         let mut written: io::Result<()> = Ok(());
@@ -311,6 +308,7 @@ where
                     // Could not start another worker: the ones running take all files.
                     break;
                 }
+                started += 1;
             }
             drop(sender);
             // Print reports in path order as they complete.
@@ -328,6 +326,14 @@ where
             }
         });
         written.map_err(SltError::Output)?;
+    }
+    if started == 0 {
+        // No thread could start: run here.
+        for file in &files {
+            let report = run_one_file(file, options, &open);
+            write_file_report(out, &report, options).map_err(SltError::Output)?;
+            summary.add(report);
+        }
     }
     writeln!(out, "{}", summary.counts).map_err(SltError::Output)?;
     out.flush().map_err(SltError::Output)?;

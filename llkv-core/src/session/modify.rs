@@ -1,0 +1,338 @@
+//! `UPDATE` and `DELETE`: bound once into a [`BoundModify`] (reusable with other
+//! parameter values, see `plan_cache`), then run: find the rows the filter accepts, mark
+//! their versions deleted and, for `UPDATE`, write the new versions.
+
+use std::sync::Arc;
+
+use arrow::array::{Array, RecordBatch, RecordBatchOptions, UInt32Array};
+use arrow::datatypes::DataType;
+use llkv_traits::ScalarValue;
+use sqlparser::ast::{self, AssignmentTarget, Delete, FromTable, Statement};
+
+use super::dml::write_rows;
+use super::{Session, StatementResult};
+use crate::binder::{Binder, Params, Scope, object_name};
+use crate::catalog::TableMeta;
+use crate::database::Transaction;
+use crate::error::{Error, Result};
+use crate::exec::index::IndexProbe;
+use crate::exec::{ExecCtx, concat, eval, filter_batch};
+use crate::plan::Expr;
+use crate::storage::{RowGroup, TableStore};
+
+/// A bound `UPDATE` or `DELETE`.
+#[derive(Debug)]
+pub(crate) struct BoundModify {
+    meta: Arc<TableMeta>,
+    store: Arc<TableStore>,
+    /// The `WHERE` condition over the table's columns.
+    filter: Option<Expr>,
+    /// `UPDATE`: (column, new value) per assigned column; `None` for `DELETE`.
+    sets: Option<Vec<(usize, Expr)>>,
+    /// Columns that lead a key or an index.
+    indexed: Vec<usize>,
+}
+
+/// Binds an `UPDATE`; with `params`, also whether the result may run with other values
+/// of them ([`Binder::params_reusable`]).
+pub(super) fn bind_update(
+    s: &Session,
+    t: &Transaction,
+    stmt: &Statement,
+    params: Option<Params<'_>>,
+) -> Result<(BoundModify, bool)> {
+    let Statement::Update {
+        table,
+        assignments,
+        from,
+        selection,
+        returning,
+        or,
+        limit,
+    } = stmt
+    else {
+        return Err(Error::Unsupported("UPDATE".into()));
+    };
+    if from.is_some() || returning.is_some() || or.is_some() || limit.is_some() {
+        return Err(Error::Unsupported(
+            "UPDATE ... FROM / RETURNING / OR / LIMIT".into(),
+        ));
+    }
+    let (meta, store, scope) = single_table(s, t, table)?;
+    let catalog = s.db.catalog_view(t.snap);
+    let mut binder = Binder::new(&catalog, s.dialect.as_ref());
+    if let Some(p) = params {
+        binder = binder.with_params(p);
+    }
+    let filter = selection
+        .as_ref()
+        .map(|w| binder.bind_condition(w, &scope, &mut None))
+        .transpose()?;
+    let mut sets: Vec<(usize, Expr)> = Vec::new();
+    for a in assignments {
+        let AssignmentTarget::ColumnName(c) = &a.target else {
+            return Err(Error::Unsupported("tuple assignment".into()));
+        };
+        let cname = object_name(c)?;
+        let i = meta
+            .column_index(&cname)
+            .ok_or_else(|| Error::NoSuchColumn(format!("no such column: {cname}")))?;
+        let (x, xt) = binder.bind_scalar(&a.value, &scope)?;
+        let x = crate::binder::types::cast(x, &xt, &meta.columns[i].data_type);
+        sets.retain(|(j, _)| *j != i);
+        sets.push((i, x));
+    }
+    let indexed = indexed_columns(s, t, &meta)?;
+    let reusable = binder.params_reusable();
+    Ok((
+        BoundModify {
+            meta,
+            store,
+            filter,
+            sets: Some(sets),
+            indexed,
+        },
+        reusable,
+    ))
+}
+
+/// Binds a `DELETE` (see [`bind_update`]).
+pub(super) fn bind_delete(
+    s: &Session,
+    t: &Transaction,
+    d: &Delete,
+    params: Option<Params<'_>>,
+) -> Result<(BoundModify, bool)> {
+    if d.using.is_some()
+        || d.returning.is_some()
+        || !d.order_by.is_empty()
+        || d.limit.is_some()
+        || !d.tables.is_empty()
+    {
+        return Err(Error::Unsupported(
+            "DELETE ... USING / RETURNING / ORDER BY / LIMIT".into(),
+        ));
+    }
+    let tables = match &d.from {
+        FromTable::WithFromKeyword(v) | FromTable::WithoutKeyword(v) => v,
+    };
+    let [table] = tables.as_slice() else {
+        return Err(Error::Unsupported("DELETE from several tables".into()));
+    };
+    let (meta, store, scope) = single_table(s, t, table)?;
+    let catalog = s.db.catalog_view(t.snap);
+    let mut binder = Binder::new(&catalog, s.dialect.as_ref());
+    if let Some(p) = params {
+        binder = binder.with_params(p);
+    }
+    let filter = d
+        .selection
+        .as_ref()
+        .map(|w| binder.bind_condition(w, &scope, &mut None))
+        .transpose()?;
+    let indexed = indexed_columns(s, t, &meta)?;
+    let reusable = binder.params_reusable();
+    Ok((
+        BoundModify {
+            meta,
+            store,
+            filter,
+            sets: None,
+            indexed,
+        },
+        reusable,
+    ))
+}
+
+impl BoundModify {
+    /// Runs the statement with these parameter values.
+    pub(super) fn run(
+        &self,
+        s: &Session,
+        t: &mut Transaction,
+        values: &[ScalarValue],
+    ) -> Result<StatementResult> {
+        let (meta, store) = (&self.meta, &self.store);
+        let filter = self
+            .filter
+            .as_ref()
+            .map(|f| f.with_params(values))
+            .transpose()?;
+        let ctx = ExecCtx::new(t.snap, s.semantics());
+        // Phase 1: find the rows (and, for UPDATE, compute every new row version) from the
+        // statement's snapshot.
+        let matches = matching_rows(&ctx, store, filter.as_ref(), &self.indexed)?;
+        let mut new_batches = Vec::new();
+        if let Some(sets) = &self.sets {
+            let sets = sets
+                .iter()
+                .map(|(i, e)| Ok((*i, e.with_params(values)?)))
+                .collect::<Result<Vec<_>>>()?;
+            new_batches.reserve(matches.len());
+            for (_, _, batch) in &matches {
+                let mut cols = batch.columns().to_vec();
+                for (i, e) in &sets {
+                    let v = eval::evaluate(&ctx, e, batch)?;
+                    cols[*i] = eval::cast_value(&ctx, &v, &meta.columns[*i].data_type)?;
+                }
+                new_batches.push(RecordBatch::try_new_with_options(
+                    meta.schema(),
+                    cols,
+                    &RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
+                )?);
+            }
+        }
+        // Phase 2: delete the old versions, then write the new ones.
+        let mut count = 0u64;
+        for (g, idx, _) in &matches {
+            store.mark_deleted(g, idx.values(), &t.snap, &mut t.undo, &meta.name)?;
+            count += idx.len() as u64;
+        }
+        t.touched.insert(meta.id);
+        let verb = match self.sets {
+            Some(_) => {
+                if count > 0 {
+                    let all = concat(&meta.schema(), &new_batches)?;
+                    write_rows(s, t, &ctx, meta, store, all)?;
+                }
+                "UPDATE"
+            }
+            None => "DELETE",
+        };
+        Ok(StatementResult::Affected { verb, rows: count })
+    }
+}
+
+/// The rows of each group of `store` that `snap` sees and `filter` accepts.
+fn matching_rows(
+    ctx: &ExecCtx<'_>,
+    store: &TableStore,
+    filter: Option<&Expr>,
+    indexed: &[usize],
+) -> Result<Vec<(Arc<RowGroup>, UInt32Array, RecordBatch)>> {
+    // A conjunct comparing an indexed column with constants picks the candidate rows by
+    // binary search (exec::index), as in scans.
+    let mut conjuncts = Vec::new();
+    if let Some(f) = filter {
+        f.clone().split_conjuncts(&mut conjuncts);
+    }
+    let projection: Vec<usize> = (0..store.schema().fields().len()).collect();
+    let probe = IndexProbe::find(store.schema(), &projection, &conjuncts, indexed);
+    // An equality on a key: only the groups the table's hash index points at (the whole
+    // filter is applied below, which drops hash collisions).
+    let hashed = probe.as_ref().map(|p| p.hash_rows(store, &ctx.snap));
+    let (groups, mut hashed) = match hashed.transpose()? {
+        Some(Some(found)) => {
+            let (groups, rows): (Vec<_>, Vec<_>) = found.into_iter().unzip();
+            (groups, Some(rows.into_iter()))
+        }
+        _ => (store.groups(), None),
+    };
+    let mut out = Vec::new();
+    for g in groups {
+        let candidates = hashed.as_mut().and_then(|h| h.next());
+        if g.num_rows() == 0 || crate::exec::pruned(&g, &projection, &conjuncts) {
+            continue;
+        }
+        let idx: UInt32Array = match (&probe, candidates) {
+            // The hash index returned only rows the snapshot sees.
+            (_, Some(rows)) => rows.into(),
+            (Some(p), None) => g.visible_among(&ctx.snap, &p.rows(&g)?).into(),
+            (None, None) => g
+                .visibility(&ctx.snap)
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| *v == Some(true))
+                .map(|(i, _)| i as u32)
+                .collect(),
+        };
+        if idx.is_empty() {
+            continue;
+        }
+        let batch = crate::exec::take_batch(g.batch(), &idx)?;
+        let (idx, batch) = match filter {
+            None => (idx, batch),
+            Some(f) => {
+                let with_pos = append_positions(&batch, &idx)?;
+                let kept = filter_batch(ctx, &with_pos, std::slice::from_ref(f))?;
+                let pos = kept
+                    .column(kept.num_columns() - 1)
+                    .as_any()
+                    .downcast_ref::<UInt32Array>()
+                    .ok_or_else(|| Error::Execution("row positions lost".into()))?
+                    .clone();
+                let n = kept.num_columns() - 1;
+                let cols = kept.columns()[..n].to_vec();
+                let b = RecordBatch::try_new_with_options(
+                    batch.schema(),
+                    cols,
+                    &RecordBatchOptions::new().with_row_count(Some(pos.len())),
+                )?;
+                (pos, b)
+            }
+        };
+        if !idx.is_empty() {
+            out.push((g, idx, batch));
+        }
+    }
+    Ok(out)
+}
+
+/// Columns that lead a key or an index of the table: lookups on them can binary-search.
+fn indexed_columns(s: &Session, t: &Transaction, meta: &TableMeta) -> Result<Vec<usize>> {
+    let mut cols: Vec<usize> = meta
+        .unique_keys()
+        .filter_map(|k| k.first().copied())
+        .collect();
+    let catalog = s.db.catalog_view(t.snap);
+    for index in crate::binder::CatalogAccess::indexes(&catalog, meta.id)? {
+        cols.extend(index.primary_key.first().copied());
+    }
+    cols.sort_unstable();
+    cols.dedup();
+    Ok(cols)
+}
+
+/// The batch with one more column: each row's position in its group.
+fn append_positions(batch: &RecordBatch, idx: &UInt32Array) -> Result<RecordBatch> {
+    let mut fields: Vec<arrow::datatypes::Field> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields.push(arrow::datatypes::Field::new(
+        "__pos",
+        DataType::UInt32,
+        false,
+    ));
+    let mut cols = batch.columns().to_vec();
+    cols.push(Arc::new(idx.clone()));
+    Ok(RecordBatch::try_new_with_options(
+        Arc::new(arrow::datatypes::Schema::new(fields)),
+        cols,
+        &RecordBatchOptions::new().with_row_count(Some(idx.len())),
+    )?)
+}
+
+fn single_table(
+    s: &Session,
+    t: &Transaction,
+    twj: &ast::TableWithJoins,
+) -> Result<(Arc<TableMeta>, Arc<TableStore>, Scope)> {
+    if !twj.joins.is_empty() {
+        return Err(Error::Unsupported("joins in UPDATE/DELETE".into()));
+    }
+    let ast::TableFactor::Table { name, alias, .. } = &twj.relation else {
+        return Err(Error::Unsupported("UPDATE/DELETE of a subquery".into()));
+    };
+    let catalog = s.db.catalog_view(t.snap);
+    let binder = Binder::new(&catalog, s.dialect.as_ref());
+    let (meta, store) = binder.table_for_write(name)?;
+    let q = alias
+        .as_ref()
+        .map(|a| a.name.value.clone())
+        .unwrap_or_else(|| meta.name.clone());
+    let scope = Scope::of_schema(&meta.schema(), Some(&q));
+    Ok((meta, store, scope))
+}
