@@ -355,6 +355,47 @@ fn constraints_reject_bad_rows_and_leave_nothing_behind() {
 }
 
 #[test]
+fn updates_check_the_unique_keys_they_assign() {
+    let mut s = session();
+    exec(
+        &mut s,
+        "CREATE TABLE k (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, v INTEGER, UNIQUE (a, b))",
+    );
+    exec(&mut s, "CREATE UNIQUE INDEX kv ON k (v)");
+    exec(
+        &mut s,
+        "INSERT INTO k VALUES (1, 1, 1, 10), (2, 1, 2, 20), (3, 2, 1, 30)",
+    );
+    // No key column assigned: the versions keep their keys.
+    for _ in 0..3 {
+        exec(&mut s, "UPDATE k SET v = v + 1000 WHERE id = 2");
+    }
+    // One column of the composite key assigned.
+    let e = s.execute("UPDATE k SET b = 1 WHERE id = 2").unwrap_err();
+    assert!(e.to_string().contains("UNIQUE constraint failed"), "{e}");
+    // The unique index's column assigned.
+    let e = s.execute("UPDATE k SET v = 10 WHERE id = 3").unwrap_err();
+    assert!(e.to_string().contains("UNIQUE constraint failed"), "{e}");
+    let e = s.execute("UPDATE k SET id = 1 WHERE id = 3").unwrap_err();
+    assert!(e.to_string().contains("UNIQUE constraint failed"), "{e}");
+    assert_eq!(
+        query(&mut s, "SELECT id, a, b, v FROM k ORDER BY id"),
+        table(&[
+            &["1", "1", "1", "10"],
+            &["2", "1", "2", "3020"],
+            &["3", "2", "1", "30"]
+        ])
+    );
+    // Swapping keys through a free value works.
+    exec(&mut s, "UPDATE k SET v = 5 WHERE id = 1");
+    exec(&mut s, "UPDATE k SET v = 10 WHERE id = 3");
+    assert_eq!(
+        query(&mut s, "SELECT v FROM k ORDER BY id"),
+        table(&[&["5"], &["3020"], &["10"]])
+    );
+}
+
+#[test]
 fn errors_name_the_object() {
     let mut s = session();
     assert_eq!(

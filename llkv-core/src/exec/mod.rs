@@ -409,15 +409,27 @@ fn scan_rows(
     filters: &[Expr],
     schema: &SchemaRef,
 ) -> Result<Option<RecordBatch>> {
-    let rows = UInt32Array::from(rows);
-    if rows.is_empty() {
+    let (Some(&first), Some(&last)) = (rows.first(), rows.last()) else {
         return Ok(None);
-    }
-    let cols: Vec<ArrayRef> = projection
-        .iter()
-        .map(|&i| compute::take(group.batch().column(i).as_ref(), &rows, None))
-        .collect::<std::result::Result<_, _>>()?;
-    let batch = batch_with(schema, cols, rows.len())?;
+    };
+    let n = rows.len();
+    // Ascending rows without gaps (a point lookup's one row, say) are a slice of each
+    // column: no copy.
+    let run = last.checked_sub(first).is_some_and(|d| d as usize + 1 == n)
+        && rows.windows(2).all(|w| w[0] < w[1]);
+    let cols: Vec<ArrayRef> = if run {
+        projection
+            .iter()
+            .map(|&i| group.batch().column(i).slice(first as usize, n))
+            .collect()
+    } else {
+        let rows = UInt32Array::from(rows);
+        projection
+            .iter()
+            .map(|&i| compute::take(group.batch().column(i).as_ref(), &rows, None))
+            .collect::<std::result::Result<_, _>>()?
+    };
+    let batch = batch_with(schema, cols, n)?;
     let out = filter_batch(ctx, &batch, filters)?;
     Ok((out.num_rows() > 0).then_some(out))
 }

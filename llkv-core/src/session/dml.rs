@@ -139,7 +139,7 @@ fn insert_columns(
         cols[i] = Some(v);
     }
     let full = fill_defaults(s, ctx, meta, cols, n)?;
-    write_rows(s, t, ctx, meta, store, full)?;
+    write_rows(s, t, meta, store, full)?;
     Ok(n as u64)
 }
 
@@ -186,12 +186,46 @@ fn fill_defaults(
 pub(super) fn write_rows(
     s: &Session,
     t: &mut Transaction,
-    ctx: &ExecCtx<'_>,
     meta: &TableMeta,
     store: &Arc<TableStore>,
     batch: RecordBatch,
 ) -> Result<()> {
-    let _ = (s, ctx);
+    let keys = unique_keys(s, t, meta)?;
+    write_checked(t, meta, store, batch, &keys)
+}
+
+/// A unique key (its columns) and the constraint it enforces.
+pub(super) type UniqueKey = (Vec<usize>, ConstraintKind);
+
+/// The unique keys of a table: its primary key, its `UNIQUE` constraints and its unique
+/// indexes.
+pub(super) fn unique_keys(
+    s: &Session,
+    t: &Transaction,
+    meta: &TableMeta,
+) -> Result<Vec<UniqueKey>> {
+    let mut keys: Vec<UniqueKey> = Vec::new();
+    if !meta.primary_key.is_empty() {
+        keys.push((meta.primary_key.clone(), ConstraintKind::PrimaryKey));
+    }
+    let uniques = meta.uniques.iter().cloned();
+    keys.extend(uniques.map(|k| (k, ConstraintKind::Unique)));
+    let catalog = s.db.catalog_view(t.snap);
+    for index in crate::binder::CatalogAccess::indexes(&catalog, meta.id)? {
+        let uniques = index.uniques.iter().cloned();
+        keys.extend(uniques.map(|k| (k, ConstraintKind::Unique)));
+    }
+    Ok(keys)
+}
+
+/// Checks `NOT NULL` and the unique `keys`, then appends the rows.
+pub(super) fn write_checked(
+    t: &mut Transaction,
+    meta: &TableMeta,
+    store: &Arc<TableStore>,
+    batch: RecordBatch,
+    keys: &[UniqueKey],
+) -> Result<()> {
     for (i, c) in meta.columns.iter().enumerate() {
         if !c.nullable && batch.column(i).null_count() > 0 {
             return Err(Error::violation(ConstraintViolation {
@@ -203,19 +237,8 @@ pub(super) fn write_rows(
             }));
         }
     }
-    let mut keys: Vec<(Vec<usize>, ConstraintKind)> = Vec::new();
-    if !meta.primary_key.is_empty() {
-        keys.push((meta.primary_key.clone(), ConstraintKind::PrimaryKey));
-    }
-    let uniques = meta.uniques.iter().cloned();
-    keys.extend(uniques.map(|k| (k, ConstraintKind::Unique)));
-    let catalog = s.db.catalog_view(t.snap);
-    for index in crate::binder::CatalogAccess::indexes(&catalog, meta.id)? {
-        let uniques = index.uniques.iter().cloned();
-        keys.extend(uniques.map(|k| (k, ConstraintKind::Unique)));
-    }
     let _writes = store.lock_writes();
-    check_unique(t, meta, store, &batch, &keys)?;
+    check_unique(t, meta, store, &batch, keys)?;
     store.append(&batch, &t.snap, &mut t.undo);
     t.touched.insert(meta.id);
     Ok(())

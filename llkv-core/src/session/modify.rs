@@ -4,19 +4,19 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, RecordBatch, RecordBatchOptions, UInt32Array};
-use arrow::datatypes::DataType;
+use arrow::array::{Array, AsArray, RecordBatch, RecordBatchOptions, UInt32Array};
+use arrow::datatypes::SchemaRef;
 use llkv_traits::ScalarValue;
 use sqlparser::ast::{self, AssignmentTarget, Delete, FromTable, Statement};
 
-use super::dml::write_rows;
+use super::dml::{UniqueKey, unique_keys, write_checked};
 use super::{Session, StatementResult};
 use crate::binder::{Binder, Params, Scope, object_name};
 use crate::catalog::TableMeta;
 use crate::database::Transaction;
 use crate::error::{Error, Result};
 use crate::exec::index::IndexProbe;
-use crate::exec::{ExecCtx, concat, eval, filter_batch};
+use crate::exec::{ExecCtx, concat, eval};
 use crate::plan::Expr;
 use crate::storage::{RowGroup, TableStore};
 
@@ -24,6 +24,8 @@ use crate::storage::{RowGroup, TableStore};
 #[derive(Debug)]
 pub(crate) struct BoundModify {
     meta: Arc<TableMeta>,
+    /// The table's schema (`meta.schema()`, made once).
+    schema: SchemaRef,
     store: Arc<TableStore>,
     /// The `WHERE` condition over the table's columns.
     filter: Option<Expr>,
@@ -31,6 +33,10 @@ pub(crate) struct BoundModify {
     sets: Option<Vec<(usize, Expr)>>,
     /// Columns that lead a key or an index.
     indexed: Vec<usize>,
+    /// `UPDATE`: the unique keys new versions are checked against: those with an
+    /// assigned column. A version keeping its key (the old version's, which this
+    /// statement deletes) cannot break it: another row with that key would already have.
+    keys: Vec<UniqueKey>,
 }
 
 /// Binds an `UPDATE`; with `params`, also whether the result may run with other values
@@ -83,14 +89,18 @@ pub(super) fn bind_update(
         sets.push((i, x));
     }
     let indexed = indexed_columns(s, t, &meta)?;
+    let mut keys = unique_keys(s, t, &meta)?;
+    keys.retain(|(cols, _)| cols.iter().any(|c| sets.iter().any(|(i, _)| i == c)));
     let reusable = binder.params_reusable();
     Ok((
         BoundModify {
+            schema: meta.schema(),
             meta,
             store,
             filter,
             sets: Some(sets),
             indexed,
+            keys,
         },
         reusable,
     ))
@@ -134,11 +144,13 @@ pub(super) fn bind_delete(
     let reusable = binder.params_reusable();
     Ok((
         BoundModify {
+            schema: meta.schema(),
             meta,
             store,
             filter,
             sets: None,
             indexed,
+            keys: Vec::new(),
         },
         reusable,
     ))
@@ -162,7 +174,7 @@ impl BoundModify {
         // Phase 1: find the rows (and, for UPDATE, compute every new row version) from the
         // statement's snapshot.
         let matches = matching_rows(&ctx, store, filter.as_ref(), &self.indexed)?;
-        let mut new_batches = Vec::new();
+        let mut new_batches: Vec<RecordBatch> = Vec::new();
         if let Some(sets) = &self.sets {
             let sets = sets
                 .iter()
@@ -176,7 +188,7 @@ impl BoundModify {
                     cols[*i] = eval::cast_value(&ctx, &v, &meta.columns[*i].data_type)?;
                 }
                 new_batches.push(RecordBatch::try_new_with_options(
-                    meta.schema(),
+                    self.schema.clone(),
                     cols,
                     &RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
                 )?);
@@ -192,8 +204,11 @@ impl BoundModify {
         let verb = match self.sets {
             Some(_) => {
                 if count > 0 {
-                    let all = concat(&meta.schema(), &new_batches)?;
-                    write_rows(s, t, &ctx, meta, store, all)?;
+                    let all = match new_batches.len() {
+                        1 => new_batches.pop().expect("one batch"),
+                        _ => concat(&self.schema, &new_batches)?,
+                    };
+                    write_checked(t, meta, store, all, &self.keys)?;
                 }
                 "UPDATE"
             }
@@ -253,22 +268,21 @@ fn matching_rows(
         let (idx, batch) = match filter {
             None => (idx, batch),
             Some(f) => {
-                let with_pos = append_positions(&batch, &idx)?;
-                let kept = filter_batch(ctx, &with_pos, std::slice::from_ref(f))?;
-                let pos = kept
-                    .column(kept.num_columns() - 1)
-                    .as_any()
-                    .downcast_ref::<UInt32Array>()
-                    .ok_or_else(|| Error::Execution("row positions lost".into()))?
-                    .clone();
-                let n = kept.num_columns() - 1;
-                let cols = kept.columns()[..n].to_vec();
-                let b = RecordBatch::try_new_with_options(
-                    batch.schema(),
-                    cols,
-                    &RecordBatchOptions::new().with_row_count(Some(pos.len())),
-                )?;
-                (pos, b)
+                let v = eval::evaluate(ctx, f, &batch)?;
+                let mask = v.as_boolean_opt().ok_or_else(|| {
+                    Error::Type(format!(
+                        "a condition must be boolean, found {}",
+                        v.data_type()
+                    ))
+                })?;
+                let mask = eval::null_as_false(mask);
+                if mask.true_count() == batch.num_rows() {
+                    (idx, batch)
+                } else {
+                    let kept = arrow::compute::filter(&idx, &mask)?;
+                    let kept = kept.as_primitive::<arrow::datatypes::UInt32Type>().clone();
+                    (kept, arrow::compute::filter_record_batch(&batch, &mask)?)
+                }
             }
         };
         if !idx.is_empty() {
@@ -291,28 +305,6 @@ fn indexed_columns(s: &Session, t: &Transaction, meta: &TableMeta) -> Result<Vec
     cols.sort_unstable();
     cols.dedup();
     Ok(cols)
-}
-
-/// The batch with one more column: each row's position in its group.
-fn append_positions(batch: &RecordBatch, idx: &UInt32Array) -> Result<RecordBatch> {
-    let mut fields: Vec<arrow::datatypes::Field> = batch
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.as_ref().clone())
-        .collect();
-    fields.push(arrow::datatypes::Field::new(
-        "__pos",
-        DataType::UInt32,
-        false,
-    ));
-    let mut cols = batch.columns().to_vec();
-    cols.push(Arc::new(idx.clone()));
-    Ok(RecordBatch::try_new_with_options(
-        Arc::new(arrow::datatypes::Schema::new(fields)),
-        cols,
-        &RecordBatchOptions::new().with_row_count(Some(idx.len())),
-    )?)
 }
 
 fn single_table(
