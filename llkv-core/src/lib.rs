@@ -36,4 +36,4 @@ pub mod txn;
 
 pub use database::Database;
 pub use error::{Error, Result};
-pub use session::{QueryResult, Session, StatementResult};
+pub use session::{PreparedStatement, QueryResult, Session, StatementResult};

@@ -22,6 +22,9 @@ mod modify;
 mod parse_cache;
 mod plan_cache;
 mod prepared;
+mod statement;
+
+pub use statement::PreparedStatement;
 
 /// How deeply expressions and subqueries may nest. Binding and evaluation recurse once per
 /// level, so this bounds stack use: a few hundred levels fit in a 2 MiB thread stack.

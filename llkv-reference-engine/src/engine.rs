@@ -12,7 +12,8 @@ use crate::dialects::{DuckDbDialect, SqliteDialect};
 use llkv_pagers::FilePagerOptions;
 pub use llkv_pagers::SyncMode;
 
-pub use llkv_core::{Error, QueryResult, StatementResult};
+pub use llkv_core::{Error, PreparedStatement, QueryResult, StatementResult};
+pub use llkv_traits::ScalarValue;
 
 /// The built-in dialects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -197,6 +198,48 @@ impl Session {
     /// Runs one query and returns its rows.
     pub fn query(&mut self, sql: &str) -> Result<QueryResult, Error> {
         self.inner.query(sql)
+    }
+
+    /// Parses one statement with `?`, `?N` or `$N` placeholders, to run many times with
+    /// [`Session::execute_prepared`] or [`Session::query_prepared`]. A query, `UPDATE` or
+    /// `DELETE` is bound once per set of value types and reused while the schema stays
+    /// the same.
+    ///
+    /// ```
+    /// use llkv_reference_engine::{Engine, ScalarValue};
+    /// let engine = Engine::in_memory()?;
+    /// let mut s = engine.session();
+    /// s.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v VARCHAR)")?;
+    /// let mut insert = s.prepare("INSERT INTO t VALUES (?, ?)")?;
+    /// for (id, v) in [(1, "a"), (2, "b")] {
+    ///     let values = [ScalarValue::Int64(Some(id)), ScalarValue::Utf8(Some(v.into()))];
+    ///     s.execute_prepared(&mut insert, &values)?;
+    /// }
+    /// let mut lookup = s.prepare("SELECT v FROM t WHERE id = ?1")?;
+    /// let rows = s.query_prepared(&mut lookup, &[ScalarValue::Int64(Some(2))])?;
+    /// assert_eq!(rows.num_rows(), 1);
+    /// # Ok::<(), llkv_reference_engine::Error>(())
+    /// ```
+    pub fn prepare(&self, sql: &str) -> Result<PreparedStatement, Error> {
+        self.inner.prepare(sql)
+    }
+
+    /// Runs a prepared statement with `values` for its parameters (`values[0]` is `?1`).
+    pub fn execute_prepared(
+        &mut self,
+        statement: &mut PreparedStatement,
+        values: &[ScalarValue],
+    ) -> Result<StatementResult, Error> {
+        self.inner.execute_prepared(statement, values)
+    }
+
+    /// Runs a prepared query and returns its rows.
+    pub fn query_prepared(
+        &mut self,
+        statement: &mut PreparedStatement,
+        values: &[ScalarValue],
+    ) -> Result<QueryResult, Error> {
+        self.inner.query_prepared(statement, values)
     }
 
     /// Names of the tables and views, sorted.

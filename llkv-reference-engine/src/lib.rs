@@ -24,5 +24,6 @@ pub mod slt;
 
 pub use cli::{is_complete, split_statements};
 pub use engine::{
-    DialectKind, Engine, EngineBuilder, Error, QueryResult, Session, StatementResult, SyncMode,
+    DialectKind, Engine, EngineBuilder, Error, PreparedStatement, QueryResult, ScalarValue,
+    Session, StatementResult, SyncMode,
 };
