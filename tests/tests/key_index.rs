@@ -194,3 +194,57 @@ fn a_hot_key_updated_many_times_in_one_transaction() {
     );
     assert!(s.execute("INSERT INTO c VALUES (1, 5)").is_err());
 }
+
+#[test]
+fn hash_lookups_answer_the_key_and_apply_the_other_conditions() {
+    let engine = Engine::in_memory().expect("engine");
+    let mut s = engine.session();
+    exec(&mut s, "CREATE TABLE s (k VARCHAR PRIMARY KEY, v INTEGER)");
+    let values: Vec<String> = (0..1_000)
+        .map(|i| format!("('k{i}', {})", i % 10))
+        .collect();
+    exec(
+        &mut s,
+        &format!("INSERT INTO s VALUES {}", values.join(",")),
+    );
+    for i in (0..1_000).step_by(97) {
+        let v = (i % 10).to_string();
+        assert_eq!(
+            query(
+                &mut s,
+                &format!("SELECT v FROM s WHERE k = 'k{i}' AND v = {v}")
+            ),
+            table(&[&[&v]])
+        );
+        let other = (i + 1) % 10;
+        assert!(
+            query(
+                &mut s,
+                &format!("SELECT v FROM s WHERE k = 'k{i}' AND v = {other}")
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            query(
+                &mut s,
+                &format!("SELECT v FROM s WHERE k IN ('k{i}', 'k{i}', 'none')")
+            ),
+            table(&[&[&v]])
+        );
+        // A key that only differs in case or spaces is another key.
+        assert!(query(&mut s, &format!("SELECT v FROM s WHERE k = 'K{i}'")).is_empty());
+        assert!(query(&mut s, &format!("SELECT v FROM s WHERE k = 'k{i} '")).is_empty());
+        exec(
+            &mut s,
+            &format!("DELETE FROM s WHERE k = 'k{i}' AND v = {other}"),
+        );
+        exec(
+            &mut s,
+            &format!("UPDATE s SET v = v + 100 WHERE k = 'k{i}'"),
+        );
+    }
+    assert_eq!(
+        query(&mut s, "SELECT count(*), sum(v) FROM s"),
+        table(&[&["1000", "5600"]])
+    );
+}

@@ -59,10 +59,11 @@ impl IndexProbe {
         })
     }
 
-    /// For an equality (`=` or `IN`): the rows `snap` sees whose key may match, by the
-    /// table-wide hash index of the column, per row group in table order. Hashes collide:
-    /// the caller applies the filter to them. `None` when the filter is a range or the
-    /// column cannot be hash-indexed.
+    /// For an equality (`=` or `IN`): the rows `snap` sees whose key equals one of the
+    /// constants, by the table-wide hash index of the column, per row group in table
+    /// order. The candidates' values are compared with the constants (hashes collide), so
+    /// the filter is answered: the caller applies only the others. `None` when the filter
+    /// is a range or the column cannot be hash-indexed.
     pub fn hash_rows(&self, store: &TableStore, snap: &Snapshot) -> Result<Option<GroupRows>> {
         if self.ranges.is_empty() || self.ranges.iter().any(|(op, _)| *op != BinaryOp::Eq) {
             return Ok(None);
@@ -73,22 +74,34 @@ impl IndexProbe {
             let parts: Vec<&dyn Array> = self.ranges.iter().map(|(_, a)| a.as_ref()).collect();
             arrow::compute::concat(&parts)?
         };
-        let Some(found) =
-            store.probe_keys(&[self.stored], &[keys], Some(&|c, d| snap.sees(c, d)))?
+        let Some(found) = store.probe_keys(
+            &[self.stored],
+            std::slice::from_ref(&keys),
+            Some(&|c, d| snap.sees(c, d)),
+        )?
         else {
             return Ok(None);
         };
-        Ok(Some(
-            found
+        let mut out = Vec::with_capacity(found.len());
+        for (g, candidates) in found {
+            // The comparison kernels' order: total order for floats, bytes for text.
+            let same = make_comparator(
+                g.batch().column(self.stored).as_ref(),
+                keys.as_ref(),
+                SortOptions::default(),
+            )?;
+            // By (row, key): a row matching two keys of an IN list comes twice.
+            let mut rows: Vec<u32> = candidates
                 .into_iter()
-                .map(|(g, rows)| {
-                    // By (row, key): a row matching two keys of an IN list comes twice.
-                    let mut rows: Vec<u32> = rows.into_iter().map(|(r, _)| r).collect();
-                    rows.dedup();
-                    (g, rows)
-                })
-                .collect(),
-        ))
+                .filter(|&(r, k)| same(r as usize, k as usize) == Ordering::Equal)
+                .map(|(r, _)| r)
+                .collect();
+            rows.dedup();
+            if !rows.is_empty() {
+                out.push((g, rows));
+            }
+        }
+        Ok(Some(out))
     }
 
     /// The matching row numbers of `group`, ascending.

@@ -182,11 +182,12 @@ pub fn execute<'c>(ctx: &'c ExecCtx<'_>, plan: &'c Plan) -> Result<BatchStream<'
                 .transpose()?
                 .flatten()
             {
-                // Only the groups the hash index points at; every filter is applied to the
-                // candidates (they include other versions and hash collisions).
+                // Only the rows the hash index found: visible to the snapshot and with the
+                // key, so the probe's filter is answered and only the others apply.
+                let used = probe.as_ref().map_or(0, |p| p.used);
+                let (before, after) = (&filters[..used], &filters[used + 1..]);
                 return Ok(Box::new(found.into_iter().filter_map(move |(g, rows)| {
-                    // The hash index returned only rows the snapshot sees.
-                    scan_rows(ctx, &g, rows, projection, filters, &schema).transpose()
+                    scan_rows(ctx, &g, rows, projection, &[before, after], &schema).transpose()
                 })));
             }
             let groups = store.groups();
@@ -369,12 +370,7 @@ fn scan_group(
     if let Some(probe) = probe {
         let used = probe.used;
         let rows = probe.rows(group)?;
-        let rest: Vec<Expr> = filters
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != used)
-            .map(|(_, f)| f.clone())
-            .collect();
+        let rest = [&filters[..used], &filters[used + 1..]];
         let rows = group.visible_among(&ctx.snap, &rows);
         return scan_rows(ctx, group, rows, projection, &rest, schema);
     }
@@ -400,13 +396,14 @@ fn scan_group(
     Ok((out.num_rows() > 0).then_some(out))
 }
 
-/// `rows` (ascending, each visible to the snapshot) of a group, projected and filtered.
+/// `rows` (ascending, each visible to the snapshot) of a group, projected and filtered by
+/// each list of `filters` in turn.
 fn scan_rows(
     ctx: &ExecCtx<'_>,
     group: &RowGroup,
     rows: Vec<u32>,
     projection: &[usize],
-    filters: &[Expr],
+    filters: &[&[Expr]],
     schema: &SchemaRef,
 ) -> Result<Option<RecordBatch>> {
     let (Some(&first), Some(&last)) = (rows.first(), rows.last()) else {
@@ -429,8 +426,10 @@ fn scan_rows(
             .map(|&i| compute::take(group.batch().column(i).as_ref(), &rows, None))
             .collect::<std::result::Result<_, _>>()?
     };
-    let batch = batch_with(schema, cols, n)?;
-    let out = filter_batch(ctx, &batch, filters)?;
+    let mut out = batch_with(schema, cols, n)?;
+    for list in filters {
+        out = filter_batch(ctx, &out, list)?;
+    }
     Ok((out.num_rows() > 0).then_some(out))
 }
 

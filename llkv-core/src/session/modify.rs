@@ -233,9 +233,11 @@ fn matching_rows(
     }
     let projection: Vec<usize> = (0..store.schema().fields().len()).collect();
     let probe = IndexProbe::find(store.schema(), &projection, &conjuncts, indexed);
-    // An equality on a key: only the groups the table's hash index points at (the whole
-    // filter is applied below, which drops hash collisions).
+    // An equality on a key: only the rows the table's hash index finds (visible, with the
+    // key). If that equality is the whole filter, it is answered.
     let hashed = probe.as_ref().map(|p| p.hash_rows(store, &ctx.snap));
+    let answered = matches!(hashed, Some(Ok(Some(_)))) && conjuncts.len() == 1;
+    let filter = filter.filter(|_| !answered);
     let (groups, mut hashed) = match hashed.transpose()? {
         Some(Some(found)) => {
             let (groups, rows): (Vec<_>, Vec<_>) = found.into_iter().unzip();
@@ -250,7 +252,6 @@ fn matching_rows(
             continue;
         }
         let idx: UInt32Array = match (&probe, candidates) {
-            // The hash index returned only rows the snapshot sees.
             (_, Some(rows)) => rows.into(),
             (Some(p), None) => g.visible_among(&ctx.snap, &p.rows(&g)?).into(),
             (None, None) => g
