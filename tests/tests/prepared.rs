@@ -150,3 +150,24 @@ fn bad_uses_are_errors() {
         .expect_err("not a query");
     assert!(e.to_string().contains("not a query"), "{e}");
 }
+
+#[test]
+fn a_kept_binding_holds_only_for_its_database_and_settings() {
+    let mut a = session(DialectKind::DuckDb);
+    let mut b = session(DialectKind::DuckDb);
+    exec(&mut a, "INSERT INTO t VALUES (1, 'in a', 1), (2, NULL, 2)");
+    exec(&mut b, "INSERT INTO t VALUES (1, 'in b', 1)");
+    let mut get = a
+        .prepare("SELECT v FROM t WHERE id >= ? ORDER BY v")
+        .expect("prepare");
+    let r = a.query_prepared(&mut get, &[int(1)]).expect("a");
+    assert_eq!(rows(&r), table(&[&["in a"], &["NULL"]]));
+    assert!(get.has_kept_plan());
+    // Another database: bound again, against its own table.
+    let r = b.query_prepared(&mut get, &[int(1)]).expect("b");
+    assert_eq!(rows(&r), table(&[&["in b"]]));
+    // The session's ORDER BY defaults changed: bound again.
+    exec(&mut a, "SET default_null_order = 'nulls_first'");
+    let r = a.query_prepared(&mut get, &[int(1)]).expect("a again");
+    assert_eq!(rows(&r), table(&[&["NULL"], &["in a"]]));
+}

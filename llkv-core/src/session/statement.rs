@@ -8,15 +8,17 @@
 //! run with each placeholder replaced by its value as a literal.
 
 use std::ops::ControlFlow;
+use std::sync::{Arc, Weak};
 
 use arrow::datatypes::DataType;
 use hashbrown::HashMap;
-use llkv_traits::{ScalarValue, StatementHook};
+use llkv_traits::{Dialect, ScalarValue, StatementHook};
 use sqlparser::ast::{self, Statement, Value, visit_expressions, visit_expressions_mut};
 
 use super::prepared::Prepared;
 use super::{QueryResult, Session, StatementResult, parse_with};
-use crate::binder::Params;
+use crate::binder::{OrderDefaults, Params};
+use crate::database::Database;
 use crate::error::{Error, Result};
 
 /// A statement parsed once, to run with parameter values ([`Session::prepare`]).
@@ -32,9 +34,44 @@ pub struct PreparedStatement {
     /// dialect's hook hands on, under a dialect that allows reuse); else each run
     /// replaces the placeholders with literals and runs the text's statement.
     bind: bool,
-    /// The last binding, if it may be reused: the values' types, the catalog epoch,
-    /// the bound statement.
-    kept: Option<(Vec<DataType>, u64, Prepared)>,
+    /// The last binding, if it may be reused.
+    kept: Option<Kept>,
+}
+
+/// A binding of a prepared statement and what it holds for.
+struct Kept {
+    /// The database and dialect of the session that bound it (a statement may be run by
+    /// another session).
+    database: Weak<Database>,
+    dialect: Arc<dyn Dialect>,
+    /// The session's `ORDER BY` defaults.
+    order: OrderDefaults,
+    /// The values' types.
+    types: Vec<DataType>,
+    /// The catalog epoch ([`Database::catalog_epoch`]).
+    epoch: u64,
+    prepared: Prepared,
+}
+
+impl std::fmt::Debug for Kept {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kept")
+            .field("types", &self.types)
+            .field("epoch", &self.epoch)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Kept {
+    fn fits(&self, s: &Session, types: &[DataType], epoch: Option<u64>) -> bool {
+        self.database
+            .upgrade()
+            .is_some_and(|db| Arc::ptr_eq(&db, &s.db))
+            && std::ptr::addr_eq(Arc::as_ptr(&self.dialect), Arc::as_ptr(&s.dialect))
+            && self.order == s.order
+            && self.types == types
+            && epoch == Some(self.epoch)
+    }
 }
 
 impl PreparedStatement {
@@ -218,11 +255,10 @@ impl Session {
         let types: Vec<DataType> = values.iter().map(ScalarValue::data_type).collect();
         let (result, keep) = self.run_in_transaction(|s, t| {
             let epoch = s.db.catalog_epoch(&t.snap);
-            if let Some((kept_types, kept_epoch, prepared)) = &p.kept
-                && *kept_types == types
-                && epoch == Some(*kept_epoch)
+            if let Some(kept) = &p.kept
+                && kept.fits(s, &types, epoch)
             {
-                return Ok((prepared.run(s, t, values)?, None));
+                return Ok((kept.prepared.run(s, t, values)?, None));
             }
             let before = epoch.or_else(|| {
                 s.db.catalog_entries(&t.snap).ok()?;
@@ -235,7 +271,14 @@ impl Session {
             Ok((result, keep.then_some((before, prepared))))
         })?;
         if let Some((Some(epoch), prepared)) = keep {
-            p.kept = Some((types, epoch, prepared));
+            p.kept = Some(Kept {
+                database: Arc::downgrade(&self.db),
+                dialect: self.dialect.clone(),
+                order: self.order,
+                types,
+                epoch,
+                prepared,
+            });
         }
         Ok(result)
     }
