@@ -166,8 +166,11 @@ fn a_kept_binding_holds_only_for_its_database_and_settings() {
     // Another database: bound again, against its own table.
     let r = b.query_prepared(&mut get, &[int(1)]).expect("b");
     assert_eq!(rows(&r), table(&[&["in b"]]));
-    // The session's ORDER BY defaults changed: bound again.
-    exec(&mut a, "SET default_null_order = 'nulls_first'");
+    // The session's ORDER BY defaults changed (by a prepared SET): bound again.
+    let mut set = a
+        .prepare("SET default_null_order = 'nulls_first'")
+        .expect("prepare");
+    a.execute_prepared(&mut set, &[]).expect("set");
     let r = a.query_prepared(&mut get, &[int(1)]).expect("a again");
     assert_eq!(rows(&r), table(&[&["NULL"], &["in a"]]));
 }

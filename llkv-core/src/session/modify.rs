@@ -64,46 +64,7 @@ pub(super) fn bind_update(
             "UPDATE ... FROM / RETURNING / OR / LIMIT".into(),
         ));
     }
-    let (meta, store, scope) = single_table(s, t, table)?;
-    let catalog = s.db.catalog_view(t.snap);
-    let mut binder = Binder::new(&catalog, s.dialect.as_ref());
-    if let Some(p) = params {
-        binder = binder.with_params(p);
-    }
-    let filter = selection
-        .as_ref()
-        .map(|w| binder.bind_condition(w, &scope, &mut None))
-        .transpose()?;
-    let mut sets: Vec<(usize, Expr)> = Vec::new();
-    for a in assignments {
-        let AssignmentTarget::ColumnName(c) = &a.target else {
-            return Err(Error::Unsupported("tuple assignment".into()));
-        };
-        let cname = object_name(c)?;
-        let i = meta
-            .column_index(&cname)
-            .ok_or_else(|| Error::NoSuchColumn(format!("no such column: {cname}")))?;
-        let (x, xt) = binder.bind_scalar(&a.value, &scope)?;
-        let x = crate::binder::types::cast(x, &xt, &meta.columns[i].data_type);
-        sets.retain(|(j, _)| *j != i);
-        sets.push((i, x));
-    }
-    let indexed = indexed_columns(s, t, &meta)?;
-    let mut keys = unique_keys(s, t, &meta)?;
-    keys.retain(|(cols, _)| cols.iter().any(|c| sets.iter().any(|(i, _)| i == c)));
-    let reusable = binder.params_reusable();
-    Ok((
-        BoundModify {
-            schema: meta.schema(),
-            meta,
-            store,
-            filter,
-            sets: Some(sets),
-            indexed,
-            keys,
-        },
-        reusable,
-    ))
+    bind_modify(s, t, table, selection.as_ref(), Some(assignments), params)
 }
 
 /// Binds a `DELETE` (see [`bind_update`]).
@@ -129,17 +90,48 @@ pub(super) fn bind_delete(
     let [table] = tables.as_slice() else {
         return Err(Error::Unsupported("DELETE from several tables".into()));
     };
+    bind_modify(s, t, table, d.selection.as_ref(), None, params)
+}
+
+/// Binds the target table, the `WHERE` condition and, for an `UPDATE`, the assignments.
+fn bind_modify(
+    s: &Session,
+    t: &Transaction,
+    table: &ast::TableWithJoins,
+    selection: Option<&ast::Expr>,
+    assignments: Option<&[ast::Assignment]>,
+    params: Option<Params<'_>>,
+) -> Result<(BoundModify, bool)> {
     let (meta, store, scope) = single_table(s, t, table)?;
     let catalog = s.db.catalog_view(t.snap);
     let mut binder = Binder::new(&catalog, s.dialect.as_ref());
     if let Some(p) = params {
         binder = binder.with_params(p);
     }
-    let filter = d
-        .selection
-        .as_ref()
+    let filter = selection
         .map(|w| binder.bind_condition(w, &scope, &mut None))
         .transpose()?;
+    let mut sets = None;
+    let mut keys = Vec::new();
+    if let Some(assignments) = assignments {
+        let mut assigned: Vec<(usize, Expr)> = Vec::new();
+        for a in assignments {
+            let AssignmentTarget::ColumnName(c) = &a.target else {
+                return Err(Error::Unsupported("tuple assignment".into()));
+            };
+            let cname = object_name(c)?;
+            let i = meta
+                .column_index(&cname)
+                .ok_or_else(|| Error::NoSuchColumn(format!("no such column: {cname}")))?;
+            let (x, xt) = binder.bind_scalar(&a.value, &scope)?;
+            let x = crate::binder::types::cast(x, &xt, &meta.columns[i].data_type);
+            assigned.retain(|(j, _)| *j != i);
+            assigned.push((i, x));
+        }
+        keys = unique_keys(s, t, &meta)?;
+        keys.retain(|(cols, _)| cols.iter().any(|c| assigned.iter().any(|(i, _)| i == c)));
+        sets = Some(assigned);
+    }
     let indexed = indexed_columns(s, t, &meta)?;
     let reusable = binder.params_reusable();
     Ok((
@@ -148,9 +140,9 @@ pub(super) fn bind_delete(
             meta,
             store,
             filter,
-            sets: None,
+            sets,
             indexed,
-            keys: Vec::new(),
+            keys,
         },
         reusable,
     ))

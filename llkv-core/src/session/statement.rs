@@ -247,10 +247,9 @@ impl Session {
             if let Some(err) = failed {
                 return Err(err);
             }
+            // A setting the dialect applied (or an option it accepted) leaves no result.
             let mut results = self.execute_statement_unworded(statement)?;
-            return results
-                .pop()
-                .ok_or_else(|| Error::Unsupported(format!("statement {}", p.sql)));
+            return Ok(results.pop().unwrap_or(StatementResult::Done("OK")));
         }
         let types: Vec<DataType> = values.iter().map(ScalarValue::data_type).collect();
         let (result, keep) = self.run_in_transaction(|s, t| {
