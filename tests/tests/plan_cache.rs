@@ -234,3 +234,20 @@ fn session_order_settings_retire_kept_plans() {
     exec(&mut s, "SET default_order = 'desc'");
     assert_eq!(query(&mut s, &q(-2)), table(&[&["NULL"], &["2"], &["1"]]));
 }
+
+#[test]
+fn a_schema_change_in_the_open_transaction_is_seen_and_undone() {
+    let engine = Engine::in_memory().expect("engine");
+    let mut a = engine.session();
+    setup(&mut a);
+    let q = |k: i64| format!("SELECT * FROM t WHERE id = {k}");
+    exec(&mut a, "BEGIN");
+    assert_eq!(query(&mut a, &q(1))[0].len(), 4);
+    assert_eq!(query(&mut a, &q(2))[0].len(), 4);
+    exec(&mut a, "ALTER TABLE t ADD COLUMN w INTEGER");
+    assert_eq!(query(&mut a, &q(3))[0].len(), 5);
+    assert_eq!(query(&mut a, &q(4))[0].len(), 5);
+    exec(&mut a, "ROLLBACK");
+    assert_eq!(query(&mut a, &q(5))[0].len(), 4);
+    assert_eq!(query(&mut a, &q(6))[0].len(), 4);
+}
