@@ -251,3 +251,23 @@ fn a_schema_change_in_the_open_transaction_is_seen_and_undone() {
     assert_eq!(query(&mut a, &q(5))[0].len(), 4);
     assert_eq!(query(&mut a, &q(6))[0].len(), 4);
 }
+
+#[test]
+fn kept_plans_let_go_of_dropped_tables() {
+    let engine = Engine::in_memory().expect("engine");
+    let mut a = engine.session();
+    exec(
+        &mut a,
+        "CREATE TABLE big (id INTEGER PRIMARY KEY, v INTEGER)",
+    );
+    exec(&mut a, "CREATE TABLE small (id INTEGER PRIMARY KEY)");
+    exec(&mut a, "INSERT INTO big VALUES (1, 1), (2, 2)");
+    query(&mut a, "SELECT v FROM big WHERE id = 1");
+    query(&mut a, "SELECT v FROM big WHERE id = 2");
+    assert_eq!(a.core().kept_plans(), 1);
+    exec(&mut a, "DROP TABLE big");
+    // The next kept plan is of a new catalog: the plan over the dropped table goes.
+    query(&mut a, "SELECT id FROM small WHERE id = 1");
+    query(&mut a, "SELECT id FROM small WHERE id = 2");
+    assert_eq!(a.core().kept_plans(), 1);
+}

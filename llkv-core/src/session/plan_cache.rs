@@ -64,6 +64,9 @@ impl PlanCache {
     }
 
     fn insert(&mut self, shape: String, cached: Cached) {
+        // Epochs only grow: plans of another epoch can never run again, and they hold the
+        // storage of tables that may since have been dropped.
+        self.entries.retain(|_, c| c.epoch == cached.epoch);
         if self.entries.len() >= MAX_ENTRIES {
             self.entries.clear();
         }
@@ -82,9 +85,14 @@ impl Session {
         let values = scanned.values();
         if let Some(values) = &values
             && self.plans.get(&scanned.shape, values).is_some()
-            && let Some(r) = self.run_cached(&scanned.shape, values)?
         {
-            return Ok(vec![r]);
+            match self.run_cached(&scanned.shape, values)? {
+                Some(r) => return Ok(vec![r]),
+                // Bound under another catalog: bound again below.
+                None => {
+                    self.plans.entries.remove(&scanned.shape);
+                }
+            }
         }
         let (dialect, cache) = (&self.dialect, &mut self.parse_cache);
         let (statements, slots) =
