@@ -31,6 +31,7 @@ pub mod exec;
 pub mod functions;
 pub mod plan;
 pub mod session;
+mod stack;
 pub mod storage;
 pub mod txn;
 

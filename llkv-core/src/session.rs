@@ -26,8 +26,9 @@ mod statement;
 
 pub use statement::PreparedStatement;
 
-/// How deeply expressions and subqueries may nest. Binding and evaluation recurse once per
-/// level, so this bounds stack use: a few hundred levels fit in a 2 MiB thread stack.
+/// How deeply expressions and subqueries may nest (the parser's limit). Binding and
+/// evaluation recurse once per level and move to a new stack segment when the thread's
+/// stack runs low, so any thread can run statements this deep.
 pub const MAX_NESTING: usize = 200;
 
 /// The rows a query returned.

@@ -732,3 +732,30 @@ fn string_functions() {
             .contains("wrong number of arguments")
     );
 }
+
+/// Deeply nested statements run on a small thread stack (a test thread's 2 MiB), in any
+/// build: the binder and the evaluator move to a new stack segment when one runs low.
+#[test]
+fn deep_nesting_runs_on_a_small_stack() {
+    let worker = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(|| {
+            let mut s = session();
+            exec(&mut s, "CREATE TABLE n (a INTEGER, b INTEGER)");
+            exec(&mut s, "INSERT INTO n VALUES (1, 2), (3, 4)");
+            let chain: Vec<String> = (0..150).map(|i| format!("a <> {}", i + 10)).collect();
+            let sql = format!("SELECT count(*) FROM n WHERE {}", chain.join(" AND "));
+            assert_eq!(query(&mut s, &sql), table(&[&["2"]]));
+            let sum: Vec<String> = (0..150).map(|i| i.to_string()).collect();
+            let sql = format!("SELECT a + {} FROM n ORDER BY a", sum.join(" + "));
+            assert_eq!(query(&mut s, &sql), table(&[&["11176"], &["11178"]]));
+            let mut nested = "b".to_string();
+            for _ in 0..60 {
+                nested = format!("(CASE WHEN a > 0 THEN {nested} ELSE 0 END)");
+            }
+            let sql = format!("SELECT {nested} FROM n ORDER BY a");
+            assert_eq!(query(&mut s, &sql), table(&[&["2"], &["4"]]));
+        })
+        .expect("spawn");
+    worker.join().expect("no overflow");
+}

@@ -107,6 +107,16 @@ impl Binder<'_> {
         scope: &Scope,
         agg: &mut Option<AggContext>,
     ) -> Result<Bound> {
+        // One level of nesting per call: keep clear of the end of the stack.
+        crate::stack::deep(|| self.bind_expr_here(e, scope, agg))
+    }
+
+    fn bind_expr_here(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        agg: &mut Option<AggContext>,
+    ) -> Result<Bound> {
         if let Some(rewritten) = self.dialect.rewrite_expr(e)? {
             return self.bind_expr(&rewritten, scope, agg);
         }

@@ -51,6 +51,11 @@ pub fn null_as_false(mask: &BooleanArray) -> BooleanArray {
 
 /// Evaluates `expr` over `batch`, giving one value per row.
 pub fn evaluate(ctx: &ExecCtx<'_>, expr: &Expr, batch: &RecordBatch) -> Result<ArrayRef> {
+    // One level of nesting per call: keep clear of the end of the stack.
+    crate::stack::deep(|| evaluate_here(ctx, expr, batch))
+}
+
+fn evaluate_here(ctx: &ExecCtx<'_>, expr: &Expr, batch: &RecordBatch) -> Result<ArrayRef> {
     let n = batch.num_rows();
     match expr {
         Expr::Column(i) => Ok(batch.column(*i).clone()),
