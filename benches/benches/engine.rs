@@ -9,6 +9,12 @@
 
 use std::time::{Duration, Instant};
 
+// As in the `llkv` binary: an application's choice of allocator (SQLite's own allocations
+// go to the C library's malloc either way).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
