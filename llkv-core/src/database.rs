@@ -15,7 +15,7 @@ use crate::functions::aggregates::builtin_aggregates;
 use crate::storage::persist::{
     self, BlobStore, PagerStore, ROOT_KEY, Root, decode_manifest, encode_manifest,
 };
-use crate::storage::{PersistedGroup, RowGroup, TableStore};
+use crate::storage::{Horizon, PersistedGroup, RowGroup, TableStore};
 use crate::txn::{self, Snapshot, TxnManager, UndoEntry};
 
 mod schema_changes;
@@ -272,19 +272,26 @@ impl Database {
         let own = t.snap.own_mark();
         txn::stamp_commit(&t.undo, own, ts);
         let oldest = self.txns.oldest_active_read_ts().min(ts);
-        let written = self.compact_touched(&t, &mut state, oldest).and_then(|()| {
-            let Some(blobs) = &self.store else {
-                return Ok(None);
-            };
-            let mut staged = self.stage(&t, &state, ts, blobs.as_ref())?;
-            match blobs.write_batch(std::mem::take(&mut staged.batch)) {
-                Ok(()) => Ok(Some(staged)),
-                Err(e) => {
-                    staged.abandon();
-                    Err(e)
+        let horizon = Horizon {
+            oldest,
+            published: self.txns.last_commit(),
+            committing: ts,
+        };
+        let written = self
+            .compact_touched(&t, &mut state, &horizon)
+            .and_then(|()| {
+                let Some(blobs) = &self.store else {
+                    return Ok(None);
+                };
+                let mut staged = self.stage(&t, &state, ts, blobs.as_ref())?;
+                match blobs.write_batch(std::mem::take(&mut staged.batch)) {
+                    Ok(()) => Ok(Some(staged)),
+                    Err(e) => {
+                        staged.abandon();
+                        Err(e)
+                    }
                 }
-            }
-        });
+            });
         match written {
             Ok(Some(staged)) => staged.install(&mut state),
             Ok(None) => {}
@@ -362,13 +369,18 @@ impl Database {
     /// Compacts the tables `t` touched. For a durable database, the groups compaction
     /// removed are remembered until a written batch frees their blobs and rewrites their
     /// tables' manifests (the durable manifests still list them).
-    fn compact_touched(&self, t: &Transaction, state: &mut CommitState, oldest: u64) -> Result<()> {
+    fn compact_touched(
+        &self,
+        t: &Transaction,
+        state: &mut CommitState,
+        horizon: &Horizon,
+    ) -> Result<()> {
         for id in &t.touched {
             if t.dropped.contains(id) {
                 continue;
             }
             if let Some(store) = self.table_store(*id) {
-                let removed = store.compact(oldest, self.txns.last_commit())?;
+                let removed = store.compact(horizon)?;
                 if self.store.is_some() && !removed.is_empty() {
                     state.removed.entry(*id).or_default().extend(removed);
                 }

@@ -468,3 +468,64 @@ fn io_error_at_every_write_point_keeps_memory_and_storage_in_agreement() {
         check_image(pager.crash_image(), &live, &format!("fault at {point}"));
     }
 }
+
+#[test]
+fn a_failed_commit_undoes_the_row_groups_it_merged() {
+    // A transaction of many one-row writes: its commit merges their row groups (and the
+    // groups holding the rows it deleted) before writing its batch. When the batch fails,
+    // the merged copies must be undone with everything else.
+    let pager = Arc::new(CrashPager::new(MemPager::new()));
+    let db = Database::open(pager.clone(), ArrowCodec).expect("open");
+    let mut s = session_on(db.clone());
+    s.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)")
+        .expect("create");
+    // Fifty one-row groups, merged by later commits.
+    for k in 0..50 {
+        s.execute(&format!("INSERT INTO t VALUES ({k}, {k})"))
+            .expect("insert");
+    }
+    let work = |s: &mut Session| -> Result<(), Error> {
+        s.execute("BEGIN")?;
+        for k in 0..40 {
+            s.execute(&format!("UPDATE t SET v = v + 100 WHERE id = {k}"))?;
+        }
+        for k in 0..10 {
+            // Updated twice: the first new version is deleted by its own transaction.
+            s.execute(&format!("UPDATE t SET v = v + 1000 WHERE id = {k}"))?;
+        }
+        for k in 100..120 {
+            s.execute(&format!("INSERT INTO t VALUES ({k}, {k})"))?;
+        }
+        for k in 40..45 {
+            s.execute(&format!("DELETE FROM t WHERE id = {k}"))?;
+        }
+        s.execute("COMMIT")?;
+        Ok(())
+    };
+    let before = dump(&mut s).expect("dump");
+    arm_fault(&pager);
+    let err = work(&mut s).expect_err("commit must fail");
+    assert!(matches!(err, Error::Storage(_)), "{err}");
+    assert_eq!(
+        dump(&mut s).expect("dump"),
+        before,
+        "the failed commit is invisible"
+    );
+    assert_eq!(
+        rows(&s.query("SELECT count(*), sum(v) FROM t").expect("query")),
+        [vec!["50".to_string(), "1225".to_string()]]
+    );
+
+    // The same work commits now, and memory and storage agree.
+    work(&mut s).expect("the work commits");
+    let expected_sum =
+        1225 + 40 * 100 + 10 * 1000 + (100..120).sum::<i64>() - (40..45).sum::<i64>();
+    assert_eq!(
+        rows(&s.query("SELECT count(*), sum(v) FROM t").expect("query")),
+        [vec!["65".to_string(), expected_sum.to_string()]]
+    );
+    let live = dump(&mut s).expect("dump");
+    drop(s);
+    drop(db);
+    check_image(pager.crash_image(), &live, "after the retried commit");
+}

@@ -84,18 +84,8 @@ impl IndexProbe {
         };
         let mut out = Vec::with_capacity(found.len());
         for (g, candidates) in found {
-            // The comparison kernels' order: total order for floats, bytes for text.
-            let same = make_comparator(
-                g.batch().column(self.stored).as_ref(),
-                keys.as_ref(),
-                SortOptions::default(),
-            )?;
             // By (row, key): a row matching two keys of an IN list comes twice.
-            let mut rows: Vec<u32> = candidates
-                .into_iter()
-                .filter(|&(r, k)| same(r as usize, k as usize) == Ordering::Equal)
-                .map(|(r, _)| r)
-                .collect();
+            let mut rows = holding_keys(g.batch().column(self.stored), &keys, candidates)?;
             rows.dedup();
             if !rows.is_empty() {
                 out.push((g, rows));
@@ -131,6 +121,55 @@ impl IndexProbe {
         }
         Ok(rows)
     }
+}
+
+/// The rows of `candidates` (row, key position) whose value in `column` equals the key at
+/// that position of `keys`, in the comparison kernels' order (total order for floats,
+/// bytes for text). Neither side is NULL: the hash index leaves NULL keys out. One type
+/// dispatch per call.
+fn holding_keys(
+    column: &ArrayRef,
+    keys: &ArrayRef,
+    candidates: Vec<(u32, u32)>,
+) -> Result<Vec<u32>> {
+    fn primitive<T: ArrowPrimitiveType>(
+        column: &ArrayRef,
+        keys: &ArrayRef,
+        candidates: Vec<(u32, u32)>,
+    ) -> Vec<u32> {
+        let (values, keys) = (
+            column.as_primitive::<T>().values(),
+            keys.as_primitive::<T>().values(),
+        );
+        candidates
+            .into_iter()
+            .filter(|&(r, k)| values[r as usize].is_eq(keys[k as usize]))
+            .map(|(r, _)| r)
+            .collect()
+    }
+    Ok(match (column.data_type(), keys.data_type()) {
+        (DataType::Int32, DataType::Int32) => primitive::<Int32Type>(column, keys, candidates),
+        (DataType::Int64, DataType::Int64) => primitive::<Int64Type>(column, keys, candidates),
+        (DataType::Float64, DataType::Float64) => {
+            primitive::<Float64Type>(column, keys, candidates)
+        }
+        (DataType::Utf8, DataType::Utf8) => {
+            let (values, keys) = (column.as_string::<i32>(), keys.as_string::<i32>());
+            candidates
+                .into_iter()
+                .filter(|&(r, k)| values.value(r as usize) == keys.value(k as usize))
+                .map(|(r, _)| r)
+                .collect()
+        }
+        _ => {
+            let same = make_comparator(column.as_ref(), keys.as_ref(), SortOptions::default())?;
+            candidates
+                .into_iter()
+                .filter(|&(r, k)| same(r as usize, k as usize) == Ordering::Equal)
+                .map(|(r, _)| r)
+                .collect()
+        }
+    })
 }
 
 /// The positions in `sorted` (non-NULL values in ascending order) of the first value

@@ -406,31 +406,46 @@ fn scan_rows(
     filters: &[&[Expr]],
     schema: &SchemaRef,
 ) -> Result<Option<RecordBatch>> {
-    let (Some(&first), Some(&last)) = (rows.first(), rows.last()) else {
+    if rows.is_empty() {
         return Ok(None);
-    };
+    }
     let n = rows.len();
-    // Ascending rows without gaps (a point lookup's one row, say) are a slice of each
-    // column: no copy.
-    let run = last.checked_sub(first).is_some_and(|d| d as usize + 1 == n)
-        && rows.windows(2).all(|w| w[0] < w[1]);
-    let cols: Vec<ArrayRef> = if run {
-        projection
-            .iter()
-            .map(|&i| group.batch().column(i).slice(first as usize, n))
-            .collect()
-    } else {
-        let rows = UInt32Array::from(rows);
-        projection
-            .iter()
-            .map(|&i| compute::take(group.batch().column(i).as_ref(), &rows, None))
-            .collect::<std::result::Result<_, _>>()?
-    };
+    let cols = columns_at(group.batch(), projection, &UInt32Array::from(rows))?;
     let mut out = batch_with(schema, cols, n)?;
     for list in filters {
         out = filter_batch(ctx, &out, list)?;
     }
     Ok((out.num_rows() > 0).then_some(out))
+}
+
+/// The `projection` columns of `batch` at `rows` (ascending). Ascending rows without gaps
+/// (a point lookup's one row, say) are a slice of each column: no copy.
+pub(crate) fn columns_at(
+    batch: &RecordBatch,
+    projection: &[usize],
+    rows: &UInt32Array,
+) -> Result<Vec<ArrayRef>> {
+    let values = rows.values();
+    let (Some(&first), Some(&last)) = (values.first(), values.last()) else {
+        return Ok(projection
+            .iter()
+            .map(|&i| batch.column(i).slice(0, 0))
+            .collect());
+    };
+    let n = rows.len();
+    let run = rows.null_count() == 0
+        && last.checked_sub(first).is_some_and(|d| d as usize + 1 == n)
+        && values.windows(2).all(|w| w[0] < w[1]);
+    if run {
+        return Ok(projection
+            .iter()
+            .map(|&i| batch.column(i).slice(first as usize, n))
+            .collect());
+    }
+    Ok(projection
+        .iter()
+        .map(|&i| compute::take(batch.column(i).as_ref(), rows, None))
+        .collect::<std::result::Result<_, _>>()?)
 }
 
 /// True if the statistics prove no row of the group passes `filters`.

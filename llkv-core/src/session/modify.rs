@@ -240,7 +240,8 @@ fn matching_rows(
     let mut out = Vec::new();
     for g in groups {
         let candidates = hashed.as_mut().and_then(|h| h.next());
-        if g.num_rows() == 0 || crate::exec::pruned(&g, &projection, &conjuncts) {
+        // Rows the hash index answered hold the key: statistics cannot rule them out.
+        if g.num_rows() == 0 || (!answered && crate::exec::pruned(&g, &projection, &conjuncts)) {
             continue;
         }
         let idx: UInt32Array = match (&probe, candidates) {
@@ -257,7 +258,12 @@ fn matching_rows(
         if idx.is_empty() {
             continue;
         }
-        let batch = crate::exec::take_batch(g.batch(), &idx)?;
+        let cols = crate::exec::columns_at(g.batch(), &projection, &idx)?;
+        let batch = RecordBatch::try_new_with_options(
+            g.batch().schema(),
+            cols,
+            &RecordBatchOptions::new().with_row_count(Some(idx.len())),
+        )?;
         let (idx, batch) = match filter {
             None => (idx, batch),
             Some(f) => {

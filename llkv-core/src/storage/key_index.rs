@@ -10,17 +10,24 @@
 //!
 //! An index is built on first use for the column set asked for, then kept in step with
 //! the table by [`super::TableStore`] as row groups are appended, merged and dropped.
+//! Groups that leave are forgotten lazily: their locations are dropped when an entry
+//! holding them takes new rows, or all at once by a rebuild when they are half the index.
 //! It lives in memory only and is rebuilt on first use after the database is opened.
 
 use arrow::array::{Array, ArrayRef};
 use arrow::datatypes::DataType;
 use hashbrown::HashTable;
 use llkv_kernels::hash::hash_columns_into;
+use smallvec::SmallVec;
 
 use super::{ROW_GROUP_ROWS, RowGroup};
 use crate::error::Result;
 
 /// Bits of a location that hold the row number within its group.
+/// Locations of groups that left the table are dropped all at once only past this many
+/// (and half the index): rebuilding a small index often would cost more than it saves.
+const STALE_MIN: usize = 4096;
+
 const ROW_BITS: u32 = ROW_GROUP_ROWS.trailing_zeros();
 
 // A row number must fit below the group id in a packed location.
@@ -62,37 +69,30 @@ pub fn indexable(types: &[&DataType]) -> bool {
         })
 }
 
-/// The locations of the row versions whose keys share one hash.
+/// The locations of the row versions whose keys share one hash. Up to three live in the
+/// entry itself (a key, its new version and one older one), so most lookups read no
+/// other memory.
 #[derive(Debug)]
-enum Locations {
-    One(u64),
-    Many(Vec<u64>),
-}
+struct Locations(SmallVec<[u64; 3]>);
 
 impl Locations {
+    fn one(loc: u64) -> Self {
+        Self(smallvec::smallvec![loc])
+    }
+
     fn push(&mut self, loc: u64) {
-        match self {
-            Locations::One(first) => *self = Locations::Many(vec![*first, loc]),
-            Locations::Many(v) => v.push(loc),
-        }
+        self.0.push(loc);
     }
 
     fn as_slice(&self) -> &[u64] {
-        match self {
-            Locations::One(l) => std::slice::from_ref(l),
-            Locations::Many(v) => v,
-        }
+        &self.0
     }
 
-    /// Keeps the locations `keep` accepts; false if none is left.
-    fn retain(&mut self, keep: impl Fn(u64) -> bool) -> bool {
-        match self {
-            Locations::One(l) => keep(*l),
-            Locations::Many(v) => {
-                v.retain(|&l| keep(l));
-                !v.is_empty()
-            }
-        }
+    /// Keeps the locations `keep` accepts; returns how many were dropped.
+    fn retain(&mut self, keep: impl Fn(u64) -> bool) -> usize {
+        let before = self.0.len();
+        self.0.retain(|l| keep(*l));
+        before - self.0.len()
     }
 }
 
@@ -109,6 +109,8 @@ pub struct KeyIndex {
     entries: HashTable<(u64, Locations)>,
     /// How many locations the entries hold.
     len: usize,
+    /// How many of them belong to groups that left the table.
+    stale: usize,
     /// Scratch space for a group's hashes.
     hashes: Vec<u64>,
 }
@@ -120,6 +122,7 @@ impl KeyIndex {
             columns,
             entries: HashTable::new(),
             len: 0,
+            stale: 0,
             hashes: Vec::new(),
         }
     }
@@ -129,7 +132,8 @@ impl KeyIndex {
         &self.columns
     }
 
-    /// How many row versions are indexed.
+    /// How many row versions are indexed (those of groups that left the table included,
+    /// until they are dropped).
     pub fn len(&self) -> usize {
         self.len
     }
@@ -137,6 +141,11 @@ impl KeyIndex {
     /// True if no row is indexed.
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// How many indexed locations belong to groups that left the table.
+    pub fn stale(&self) -> usize {
+        self.stale
     }
 
     /// Hashes the key of every row of `group` into `self.hashes`; returns the key
@@ -151,8 +160,11 @@ impl KeyIndex {
         Ok(cols)
     }
 
-    /// Adds every row of `group`.
-    pub fn add_group(&mut self, group: &RowGroup) -> Result<()> {
+    /// Adds every row of `group`. `live` tells whether a group id is still one of the
+    /// table's groups: an entry the new rows join first drops the locations of groups
+    /// that left (see [`KeyIndex::forget_groups`]), so a key updated over and over keeps a
+    /// short list.
+    pub fn add_group(&mut self, group: &RowGroup, live: &dyn Fn(u64) -> bool) -> Result<()> {
         let cols = self.hash_group(group)?;
         let id = group.id();
         let any_null = cols.iter().any(|c| c.null_count() > 0);
@@ -162,10 +174,16 @@ impl KeyIndex {
             }
             let loc = pack(id, row);
             match self.entries.find_mut(h, |e| e.0 == h) {
+                Some(e) if self.stale > 0 => {
+                    let dropped = e.1.retain(|l| live(unpack(l).0));
+                    self.len -= dropped;
+                    self.stale = self.stale.saturating_sub(dropped);
+                    e.1.push(loc);
+                }
                 Some(e) => e.1.push(loc),
                 None => {
                     self.entries
-                        .insert_unique(h, (h, Locations::One(loc)), |e| e.0);
+                        .insert_unique(h, (h, Locations::one(loc)), |e| e.0);
                 }
             }
             self.len += 1;
@@ -173,35 +191,43 @@ impl KeyIndex {
         Ok(())
     }
 
-    /// Removes every row of `groups` (groups merged away or dropped): each affected
-    /// entry is visited once, however many of the groups' rows it holds.
-    pub fn remove_groups(&mut self, groups: &[&RowGroup]) -> Result<()> {
-        let ids: hashbrown::HashSet<u64> = groups.iter().map(|g| g.id()).collect();
-        let mut affected = hashbrown::HashSet::new();
+    /// Notes that `groups` left the table (merged away or dropped). Their locations stay
+    /// until an entry holding them takes new rows, or until they are half the index and
+    /// [`KeyIndex::needs_rebuild`] says so: removing them now would hash every row
+    /// again. Lookups skip locations whose group is gone.
+    pub fn forget_groups(&mut self, groups: &[&RowGroup]) {
         for g in groups {
-            let cols = self.hash_group(g)?;
-            let any_null = cols.iter().any(|c| c.null_count() > 0);
-            for (row, &h) in self.hashes.iter().enumerate() {
-                if !(any_null && cols.iter().any(|c| c.is_null(row))) {
-                    affected.insert(h);
-                }
-            }
+            let cols: Vec<&ArrayRef> = self.columns.iter().map(|&c| g.batch().column(c)).collect();
+            let indexed = if cols.iter().all(|c| c.null_count() == 0) {
+                g.num_rows()
+            } else {
+                (0..g.num_rows())
+                    .filter(|&r| cols.iter().all(|c| !c.is_null(r)))
+                    .count()
+            };
+            self.stale += indexed;
         }
-        for h in affected {
-            if let Ok(mut e) = self.entries.find_entry(h, |e| e.0 == h) {
-                let before = e.get().1.as_slice().len();
-                let left = e.get_mut().1.retain(|l| !ids.contains(&unpack(l).0));
-                let after = if left { e.get().1.as_slice().len() } else { 0 };
-                self.len -= before - after;
-                if !left {
-                    e.remove();
-                }
-            }
+    }
+
+    /// True when locations of groups that left are at least half the index: time to
+    /// rebuild it from the table's groups.
+    pub fn needs_rebuild(&self) -> bool {
+        self.stale >= STALE_MIN && self.stale * 2 >= self.len
+    }
+
+    /// Empties the index and adds every row of `groups` (the table's groups).
+    pub fn rebuild(&mut self, groups: &[std::sync::Arc<RowGroup>]) -> Result<()> {
+        self.entries.clear();
+        self.len = 0;
+        self.stale = 0;
+        for g in groups {
+            self.add_group(g, &|_| true)?;
         }
         Ok(())
     }
 
-    /// The packed locations of the rows whose key hashes to `hash`.
+    /// The packed locations of the rows whose key hashes to `hash`, those of groups that
+    /// left the table included: callers skip group ids the table no longer has.
     pub fn candidates(&self, hash: u64) -> &[u64] {
         self.entries
             .find(hash, |e| e.0 == hash)
@@ -220,8 +246,9 @@ mod tests {
         }
     }
 
+    use std::sync::Arc;
+
     fn group(keys: &[Option<i64>]) -> RowGroup {
-        use std::sync::Arc;
         let schema = Arc::new(arrow::datatypes::Schema::new(vec![
             arrow::datatypes::Field::new("k", DataType::Int64, true),
         ]));
@@ -233,8 +260,15 @@ mod tests {
     }
 
     fn hash_of(k: i64) -> u64 {
-        let col: ArrayRef = std::sync::Arc::new(arrow::array::Int64Array::from(vec![k]));
+        let col: ArrayRef = Arc::new(arrow::array::Int64Array::from(vec![k]));
         llkv_kernels::hash::hash_columns(&[col]).expect("hash")[0]
+    }
+
+    fn located(ix: &KeyIndex, key: i64) -> Vec<(u64, u32)> {
+        ix.candidates(hash_of(key))
+            .iter()
+            .map(|&l| unpack(l))
+            .collect()
     }
 
     #[test]
@@ -242,27 +276,43 @@ mod tests {
         let mut ix = KeyIndex::new(vec![0]);
         let a = group(&[Some(1), Some(1), None, Some(2)]);
         let b = group(&[Some(1), Some(3)]);
-        ix.add_group(&a).expect("add");
-        ix.add_group(&b).expect("add");
+        ix.add_group(&a, &|_| true).expect("add");
+        ix.add_group(&b, &|_| true).expect("add");
         assert_eq!(ix.len(), 5, "the NULL key is left out");
-        let ones: Vec<(u64, u32)> = ix
-            .candidates(hash_of(1))
-            .iter()
-            .map(|&l| unpack(l))
-            .collect();
-        assert_eq!(ones, [(a.id(), 0), (a.id(), 1), (b.id(), 0)]);
-        ix.remove_groups(&[&a]).expect("remove");
-        assert_eq!(ix.len(), 2);
-        let ones: Vec<(u64, u32)> = ix
-            .candidates(hash_of(1))
-            .iter()
-            .map(|&l| unpack(l))
-            .collect();
-        assert_eq!(ones, [(b.id(), 0)]);
-        assert!(ix.candidates(hash_of(2)).is_empty());
-        ix.remove_groups(&[&b]).expect("remove");
-        assert!(ix.is_empty());
-        assert!(ix.candidates(hash_of(3)).is_empty());
+        assert_eq!(located(&ix, 1), [(a.id(), 0), (a.id(), 1), (b.id(), 0)]);
+
+        // `a` leaves: its three locations stay until an entry holding them takes rows.
+        ix.forget_groups(&[&a]);
+        assert_eq!((ix.len(), ix.stale()), (5, 3));
+        assert_eq!(located(&ix, 1).len(), 3, "lookups skip them by group id");
+        let c = group(&[Some(1)]);
+        let live = |id: u64| id != a.id();
+        ix.add_group(&c, &live).expect("add");
+        assert_eq!(located(&ix, 1), [(b.id(), 0), (c.id(), 0)]);
+        assert_eq!(
+            (ix.len(), ix.stale()),
+            (4, 1),
+            "key 2 of `a` is still there"
+        );
+        assert_eq!(located(&ix, 2), [(a.id(), 3)]);
+        assert!(!ix.needs_rebuild(), "too few to be worth a rebuild");
+
+        ix.rebuild(&[Arc::new(b), Arc::new(c)]).expect("rebuild");
+        assert_eq!((ix.len(), ix.stale()), (3, 0));
+        assert!(located(&ix, 2).is_empty());
+        assert_eq!(located(&ix, 3).len(), 1);
+    }
+
+    #[test]
+    fn many_forgotten_rows_ask_for_a_rebuild() {
+        let mut ix = KeyIndex::new(vec![0]);
+        let keys: Vec<Option<i64>> = (0..STALE_MIN as i64).map(Some).collect();
+        let old = group(&keys);
+        ix.add_group(&old, &|_| true).expect("add");
+        ix.forget_groups(&[&old]);
+        assert!(ix.needs_rebuild());
+        ix.rebuild(&[]).expect("rebuild");
+        assert!(ix.is_empty() && ix.stale() == 0);
     }
 
     #[test]

@@ -8,13 +8,15 @@
 //! Inserts append new row groups. Small neighbouring row groups (many one-row inserts)
 //! are merged in tiers of [`MERGE_FAN_IN`] once their rows are settled, which keeps both scans
 //! and the persisted manifest short while costing each row only a logarithmic number of
-//! rewrites.
+//! rewrites. A committing transaction's own marks count as settled at its commit (see
+//! [`Horizon`]), so the one-row groups of a transaction of point writes become one group
+//! before its batch is written.
 
 pub mod key_index;
 pub mod persist;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use arrow::array::{ArrayRef, BooleanArray, RecordBatch, UInt32Array};
 use arrow::buffer::BooleanBuffer;
@@ -51,7 +53,9 @@ pub struct RowGroup {
     batch: RecordBatch,
     created: Box<[AtomicU64]>,
     deleted: Box<[AtomicU64]>,
-    stats: Vec<ChunkStats>,
+    /// Per-column statistics, computed on first use: most small groups a transaction
+    /// writes are merged before anything prunes by them.
+    stats: OnceLock<Vec<ChunkStats>>,
     dirty: AtomicBool,
     persisted: Mutex<Option<PersistedGroup>>,
     /// Per column: the row numbers sorted by that column's value (NULLs first), built on
@@ -112,18 +116,13 @@ impl RowGroup {
         deleted: Box<[AtomicU64]>,
         persisted: Option<PersistedGroup>,
     ) -> Self {
-        let stats = batch
-            .columns()
-            .iter()
-            .map(|c| ChunkStats::compute(c.as_ref()))
-            .collect();
         let dirty = persisted.is_none();
         Self {
             id: NEXT_GROUP_ID.fetch_add(1, Ordering::Relaxed),
             batch,
             created,
             deleted,
-            stats,
+            stats: OnceLock::new(),
             dirty: AtomicBool::new(dirty),
             persisted: Mutex::new(persisted),
             sorted: Mutex::new(hashbrown::HashMap::new()),
@@ -181,7 +180,13 @@ impl RowGroup {
 
     /// Per-column statistics.
     pub fn stats(&self) -> &[ChunkStats] {
-        &self.stats
+        self.stats.get_or_init(|| {
+            self.batch
+                .columns()
+                .iter()
+                .map(|c| ChunkStats::compute(c.as_ref()))
+                .collect()
+        })
     }
 
     /// The `created` marks.
@@ -280,22 +285,44 @@ impl RowGroup {
             .filter(|&i| {
                 let c = self.created[i].load(Ordering::Acquire);
                 let d = self.deleted[i].load(Ordering::Acquire);
-                c == NEVER || (d & PENDING_BIT == 0 && d <= oldest)
+                is_dead(c, d, oldest)
             })
             .map(|i| i as u32)
             .collect()
     }
 
-    /// True if no mark of this group is pending (no running transaction wrote it).
-    pub fn is_settled(&self, published: Timestamp) -> bool {
-        // Pending marks, and commit marks newer than the published timestamp (a commit
-        // still on its way to the disk), may yet change.
+    /// True if none of this group's marks may still change: none is pending (written by a
+    /// running transaction) and every commit mark is published, or is the mark of the
+    /// commit `horizon` is taken for (its stamps are final; if its batch fails, the
+    /// commit undoes its marks in merged groups too).
+    pub fn is_settled(&self, horizon: &Horizon) -> bool {
         let moving = |m: &AtomicU64| {
             let v = m.load(Ordering::Acquire);
-            v != NEVER && (v & PENDING_BIT != 0 || v > published)
+            v != NEVER
+                && (v & PENDING_BIT != 0 || (v > horizon.published && v != horizon.committing))
         };
         !self.created.iter().any(moving) && !self.deleted.iter().any(moving)
     }
+
+    /// True if every row is dead to every snapshot reading at `oldest` or later.
+    fn all_dead(&self, oldest: Timestamp) -> bool {
+        self.created
+            .iter()
+            .zip(self.deleted.iter())
+            .all(|(c, d)| is_dead(c.load(Ordering::Acquire), d.load(Ordering::Acquire), oldest))
+    }
+}
+
+/// What compaction may rely on: which marks are final, and which versions no snapshot
+/// can see any more.
+#[derive(Debug, Clone, Copy)]
+pub struct Horizon {
+    /// Every running snapshot, and every one to come, reads at or after this timestamp.
+    pub oldest: Timestamp,
+    /// The newest published commit.
+    pub published: Timestamp,
+    /// The commit compacting (stamped, not yet published), or 0.
+    pub committing: Timestamp,
 }
 
 /// The stored rows of one table.
@@ -353,7 +380,10 @@ impl Groups {
     fn push(&mut self, group: Arc<RowGroup>) {
         self.positions.insert(group.id(), self.list.len());
         // An index that cannot take the group is dropped; it is rebuilt on next use.
-        self.indexes.retain_mut(|ix| ix.add_group(&group).is_ok());
+        let positions = &self.positions;
+        let live = |id: u64| positions.contains_key(&id);
+        self.indexes
+            .retain_mut(|ix| ix.add_group(&group, &live).is_ok());
         self.list.push(group);
     }
 }
@@ -445,9 +475,7 @@ impl TableStore {
         } else {
             let mut w = RwLockUpgradableReadGuard::upgrade(guard);
             let mut ix = KeyIndex::new(columns.to_vec());
-            for g in &w.list {
-                ix.add_group(g)?;
-            }
+            ix.rebuild(&w.list)?;
             w.indexes.push(ix);
             RwLockWriteGuard::downgrade(w)
         };
@@ -493,7 +521,11 @@ impl TableStore {
         let mut groups = self.groups.write();
         while offset < total {
             let len = (total - offset).min(ROW_GROUP_ROWS);
-            let part = batch.slice(offset, len);
+            let part = if len == total {
+                batch.clone()
+            } else {
+                batch.slice(offset, len)
+            };
             let group = Arc::new(RowGroup::new(part, snap.own_mark()));
             undo.push(UndoEntry::Insert {
                 group: group.clone(),
@@ -565,10 +597,10 @@ impl TableStore {
         *self.groups.write() = Groups::new(groups);
     }
 
-    /// Merges small settled trailing row groups and drops groups whose rows are all dead
-    /// to every snapshot at or after `oldest`. Returns the groups that were removed (their
-    /// blobs can be freed).
-    pub fn compact(&self, oldest: Timestamp, published: Timestamp) -> Result<Vec<Arc<RowGroup>>> {
+    /// Merges runs of small settled row groups and drops groups whose rows are all dead to
+    /// every snapshot at or after `horizon.oldest`. Returns the groups that were removed
+    /// (their blobs can be freed).
+    pub fn compact(&self, horizon: &Horizon) -> Result<Vec<Arc<RowGroup>>> {
         let mut guard = self.groups.write();
         let state = &mut *guard;
         let mut removed = Vec::new();
@@ -576,8 +608,7 @@ impl TableStore {
         let merged = compact_list(
             &self.schema,
             &mut state.list,
-            oldest,
-            published,
+            horizon,
             &mut removed,
             &mut added,
         );
@@ -591,10 +622,17 @@ impl TableStore {
             .filter(|g| !added_ids.contains(&g.id()))
             .map(|g| g.as_ref())
             .collect();
+        let (list, positions) = (&state.list, &state.positions);
+        let live = |id: u64| positions.contains_key(&id);
         state.indexes.retain_mut(|ix| {
             let mut new = added.iter().filter(|g| !removed_ids.contains(&g.id()));
+            ix.forget_groups(&gone);
             // An index that cannot follow is dropped; it is rebuilt on next use.
-            ix.remove_groups(&gone).is_ok() && new.all(|g| ix.add_group(g).is_ok())
+            if ix.needs_rebuild() {
+                ix.rebuild(list).is_ok()
+            } else {
+                new.all(|g| ix.add_group(g, &live).is_ok())
+            }
         });
         // A group merged and then merged again in this pass was never in the list the
         // caller knows: its blobs were never written.
@@ -608,44 +646,53 @@ impl TableStore {
 fn compact_list(
     schema: &SchemaRef,
     groups: &mut Vec<Arc<RowGroup>>,
-    oldest: Timestamp,
-    published: Timestamp,
+    horizon: &Horizon,
     removed: &mut Vec<Arc<RowGroup>>,
     added: &mut Vec<Arc<RowGroup>>,
 ) -> Result<()> {
-    // Drop groups that nobody can see any more.
+    // Drop groups that nobody can see any more. Each group's marks are read once: the
+    // merge pass below works from (size tier, settled) per group.
     let mut kept = Vec::with_capacity(groups.len());
+    let mut info: Vec<(u32, bool)> = Vec::with_capacity(groups.len());
     for g in groups.drain(..) {
-        if g.is_settled(published) && g.dead_rows(oldest).len() == g.num_rows() {
+        let settled = g.is_settled(horizon);
+        if settled && g.all_dead(horizon.oldest) {
             removed.push(g);
         } else {
+            info.push((size_tier(g.num_rows()), settled));
             kept.push(g);
         }
     }
     *groups = kept;
-    // Merge runs of MERGE_FAN_IN neighbouring groups that are settled and of one size
-    // tier (tier = floor(log8(rows))): a row is then rewritten about once per tier,
-    // never each time a small group is appended behind a big one. Runs are looked for
-    // along the whole list, not only at its end: the newest groups are usually not
-    // settled yet (their commit is still being published), and must not keep older
-    // small groups from merging.
+    // Merge runs of at least MERGE_FAN_IN neighbouring groups that are settled and of one
+    // size tier (tier = floor(log8(rows))), up to a full group: a row is then rewritten
+    // at most once per tier, never each time a small group is appended behind a big one,
+    // and a transaction's thousands of one-row groups become one group in one pass. Runs
+    // are looked for along the whole list, not only at its end: groups of other
+    // transactions still running must not keep older small groups from merging.
     let mut i = 0;
     while i + MERGE_FAN_IN <= groups.len() {
-        let run = &groups[i..i + MERGE_FAN_IN];
-        let rows: usize = run.iter().map(|g| g.num_rows()).sum();
-        let tier = size_tier(run[0].num_rows());
-        if rows > ROW_GROUP_ROWS
-            || !run
-                .iter()
-                .all(|g| size_tier(g.num_rows()) == tier && g.is_settled(published))
+        let tier = info[i].0;
+        let (mut end, mut rows) = (i, 0);
+        while end < groups.len()
+            && info[end] == (tier, true)
+            && rows + groups[end].num_rows() <= ROW_GROUP_ROWS
         {
+            rows += groups[end].num_rows();
+            end += 1;
+        }
+        if end - i < MERGE_FAN_IN {
             i += 1;
             continue;
         }
-        let merged = merge_groups(schema, run, oldest)?;
-        removed.extend(groups.drain(i..i + MERGE_FAN_IN));
-        if merged.num_rows() > 0 {
-            let merged = Arc::new(merged);
+        let merged = merge_groups(schema, &groups[i..end], horizon.oldest)?;
+        removed.extend(groups.drain(i..end));
+        let merged = (merged.num_rows() > 0).then(|| Arc::new(merged));
+        info.splice(
+            i..end,
+            merged.iter().map(|g| (size_tier(g.num_rows()), true)),
+        );
+        if let Some(merged) = merged {
             added.push(merged.clone());
             groups.insert(i, merged);
         }
@@ -666,54 +713,32 @@ fn size_tier(rows: usize) -> u32 {
 }
 
 /// Concatenates settled groups, leaving out rows dead to every snapshot at or after
-/// `oldest` and keeping the marks of the others.
+/// `oldest` and keeping the marks of the others: one concatenation and at most one filter
+/// per column, however many groups.
 fn merge_groups(
     schema: &SchemaRef,
     groups: &[Arc<RowGroup>],
     oldest: Timestamp,
 ) -> Result<RowGroup> {
-    let mut batches = Vec::with_capacity(groups.len());
-    let mut created = Vec::new();
-    let mut deleted = Vec::new();
+    let rows: usize = groups.iter().map(|g| g.num_rows()).sum();
+    let mut created = Vec::with_capacity(rows);
+    let mut deleted = Vec::with_capacity(rows);
+    let mut keep = Vec::with_capacity(rows);
     for g in groups {
-        let dead = g.dead_rows(oldest);
-        let keep: Vec<u32> = if dead.is_empty() {
-            (0..g.num_rows() as u32).collect()
-        } else {
-            let mut is_dead = vec![false; g.num_rows()];
-            for d in dead {
-                is_dead[d as usize] = true;
+        for (c, d) in g.created().iter().zip(g.deleted().iter()) {
+            let (c, d) = (c.load(Ordering::Acquire), d.load(Ordering::Acquire));
+            let live = !is_dead(c, d, oldest);
+            keep.push(live);
+            if live {
+                created.push(AtomicU64::new(c));
+                deleted.push(AtomicU64::new(d));
             }
-            (0..g.num_rows() as u32)
-                .filter(|&i| !is_dead[i as usize])
-                .collect()
-        };
-        for &i in &keep {
-            created.push(AtomicU64::new(
-                g.created()[i as usize].load(Ordering::Acquire),
-            ));
-            deleted.push(AtomicU64::new(
-                g.deleted()[i as usize].load(Ordering::Acquire),
-            ));
-        }
-        if keep.len() == g.num_rows() {
-            batches.push(g.batch().clone());
-        } else {
-            let idx = UInt32Array::from(keep);
-            let cols = g
-                .batch()
-                .columns()
-                .iter()
-                .map(|c| compute::take(c.as_ref(), &idx, None))
-                .collect::<std::result::Result<Vec<ArrayRef>, _>>()?;
-            batches.push(RecordBatch::try_new_with_options(
-                schema.clone(),
-                cols,
-                &arrow::array::RecordBatchOptions::new().with_row_count(Some(idx.len())),
-            )?);
         }
     }
-    let batch = compute::concat_batches(schema, &batches)?;
+    let mut batch = compute::concat_batches(schema, groups.iter().map(|g| g.batch()))?;
+    if created.len() < rows {
+        batch = compute::filter_record_batch(&batch, &BooleanArray::from(keep))?;
+    }
     Ok(RowGroup::with_marks(
         batch,
         created.into_boxed_slice(),
@@ -721,3 +746,13 @@ fn merge_groups(
         None,
     ))
 }
+
+/// True if a version with these marks is dead to every snapshot that reads at `oldest` or
+/// later: never created, or deleted by a commit at or before `oldest`. Pending marks count
+/// as alive.
+fn is_dead(created: u64, deleted: u64, oldest: Timestamp) -> bool {
+    created == NEVER || (deleted & PENDING_BIT == 0 && deleted <= oldest)
+}
+
+#[cfg(test)]
+mod tests;
