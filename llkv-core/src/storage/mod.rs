@@ -21,7 +21,7 @@ use std::sync::{Arc, OnceLock};
 use arrow::array::{ArrayRef, BooleanArray, RecordBatch, UInt32Array};
 use arrow::buffer::BooleanBuffer;
 use arrow::compute;
-use arrow::datatypes::{DataType, SchemaRef};
+use arrow::datatypes::SchemaRef;
 use llkv_traits::{ChunkStats, TableId};
 use parking_lot::{Mutex, RwLock, RwLockUpgradableReadGuard, RwLockWriteGuard};
 
@@ -66,6 +66,64 @@ pub struct RowGroup {
     settled: Mutex<Settled>,
     /// Bumped after each change of the marks ([`RowGroup::mark_dirty`]).
     marks_version: AtomicU64,
+    /// What compaction last learned from the marks, valid while `marks_version` is
+    /// unchanged: a full group is then checked without reading its marks again.
+    summary: Mutex<Option<MarkSummary>>,
+}
+
+/// One pass over a row group's marks, as compaction needs it ([`RowGroup::is_settled`],
+/// [`RowGroup::all_dead`]).
+#[derive(Debug, Clone, Copy)]
+struct MarkSummary {
+    /// The [`RowGroup::marks_version`] read before the pass.
+    version: u64,
+    /// True if some mark is pending (written by a running transaction).
+    pending: bool,
+    /// The newest commit mark (0 if none).
+    newest: Timestamp,
+    /// The newest commit mark below `newest` (0 if none).
+    below_newest: Timestamp,
+    /// Every row is dead to snapshots reading at or after this timestamp (`NEVER` if
+    /// some row is not deleted, or deleted by a running transaction).
+    dies: Timestamp,
+}
+
+impl MarkSummary {
+    fn of(version: u64, created: &[AtomicU64], deleted: &[AtomicU64]) -> Self {
+        let mut s = Self {
+            version,
+            pending: false,
+            newest: 0,
+            below_newest: 0,
+            dies: 0,
+        };
+        let mut note = |v: u64| match v {
+            NEVER => {}
+            _ if v & PENDING_BIT != 0 => s.pending = true,
+            _ if v > s.newest => {
+                s.below_newest = s.newest;
+                s.newest = v;
+            }
+            _ if v < s.newest && v > s.below_newest => s.below_newest = v,
+            _ => {}
+        };
+        let mut dies = 0;
+        for (c, d) in created.iter().zip(deleted.iter()) {
+            let (c, d) = (c.load(Ordering::Acquire), d.load(Ordering::Acquire));
+            note(c);
+            note(d);
+            let death = if c == NEVER {
+                0
+            } else if d & PENDING_BIT != 0 {
+                NEVER
+            } else {
+                d
+            };
+            dies = dies.max(death);
+        }
+        s.dies = dies;
+        s
+    }
 }
 
 /// A row group's "everything visible" cache.
@@ -128,6 +186,7 @@ impl RowGroup {
             sorted: Mutex::new(hashbrown::HashMap::new()),
             settled: Mutex::new(Settled::default()),
             marks_version: AtomicU64::new(0),
+            summary: Mutex::new(None),
         }
     }
 
@@ -296,20 +355,31 @@ impl RowGroup {
     /// commit `horizon` is taken for (its stamps are final; if its batch fails, the
     /// commit undoes its marks in merged groups too).
     pub fn is_settled(&self, horizon: &Horizon) -> bool {
-        let moving = |m: &AtomicU64| {
-            let v = m.load(Ordering::Acquire);
-            v != NEVER
-                && (v & PENDING_BIT != 0 || (v > horizon.published && v != horizon.committing))
-        };
-        !self.created.iter().any(moving) && !self.deleted.iter().any(moving)
+        let s = self.summary();
+        !s.pending
+            && (s.newest <= horizon.published
+                || (s.newest == horizon.committing && s.below_newest <= horizon.published))
     }
 
     /// True if every row is dead to every snapshot reading at `oldest` or later.
     fn all_dead(&self, oldest: Timestamp) -> bool {
-        self.created
-            .iter()
-            .zip(self.deleted.iter())
-            .all(|(c, d)| is_dead(c.load(Ordering::Acquire), d.load(Ordering::Acquire), oldest))
+        self.summary().dies <= oldest
+    }
+
+    /// The summary of the marks: remembered while no mark changes (every writer of
+    /// marks bumps the version after its change, [`RowGroup::mark_dirty`]), so a
+    /// compaction reads the marks of a group only once per change, not once per commit.
+    fn summary(&self) -> MarkSummary {
+        let version = self.marks_version();
+        let mut cached = self.summary.lock();
+        match *cached {
+            Some(s) if s.version == version => s,
+            _ => {
+                let s = MarkSummary::of(version, &self.created, &self.deleted);
+                *cached = Some(s);
+                s
+            }
+        }
     }
 }
 
@@ -388,6 +458,15 @@ impl Groups {
     }
 }
 
+/// [`indexable`] for the types of `keys`, without collecting them (point lookups run it
+/// per statement).
+fn keys_indexable(keys: &[ArrayRef]) -> bool {
+    match keys {
+        [k] => indexable(&[k.data_type()]),
+        _ => indexable(&keys.iter().map(|k| k.data_type()).collect::<Vec<_>>()),
+    }
+}
+
 /// Candidate rows of one row group found by a hash index: (row, the probe key it may
 /// equal), by row.
 pub type GroupCandidates = (Arc<RowGroup>, Vec<(u32, u32)>);
@@ -457,15 +536,17 @@ impl TableStore {
         keys: &[ArrayRef],
         keep: Option<&dyn Fn(u64, u64) -> bool>,
     ) -> Result<Option<Vec<GroupCandidates>>> {
-        let types: Option<Vec<&DataType>> = columns
-            .iter()
-            .map(|&c| self.schema.fields().get(c).map(|f| f.data_type()))
-            .collect();
-        let Some(types) = types else { return Ok(None) };
-        let matches_types = keys.len() == types.len()
-            && keys.iter().zip(&types).all(|(k, t)| k.data_type() == *t)
+        let fields = self.schema.fields();
+        let matches_types = keys.len() == columns.len()
+            && keys.iter().zip(columns).all(|(k, &c)| {
+                fields
+                    .get(c)
+                    .is_some_and(|f| f.data_type() == k.data_type())
+            })
             && keys.iter().all(|k| k.len() == keys[0].len());
-        if !matches_types || !indexable(&types) {
+        // The keys have the columns' types: whether those can be indexed is a question
+        // about the keys' types.
+        if !matches_types || !keys_indexable(keys) {
             return Ok(None);
         }
         let hashes = llkv_kernels::hash::hash_columns(keys)?;

@@ -153,3 +153,37 @@ fn merged_runs_stop_at_a_full_group() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_remembered_summary_follows_every_change_of_the_marks() {
+    let g = one_row(1, 3, NEVER);
+    assert!(g.is_settled(&HORIZON));
+    assert!(!g.all_dead(HORIZON.oldest));
+    // A running transaction deletes the row: the summary read before must not answer.
+    g.deleted()[0].store(PENDING_BIT | 9, Ordering::Release);
+    g.mark_dirty();
+    assert!(!g.is_settled(&HORIZON));
+    assert!(!g.all_dead(HORIZON.oldest));
+    // It commits at 4: settled and dead to snapshots at 4; at 3, still seen.
+    g.deleted()[0].store(4, Ordering::Release);
+    g.mark_dirty();
+    assert!(g.is_settled(&HORIZON));
+    assert!(g.all_dead(4));
+    assert!(!g.all_dead(3));
+    // A mark stamped by the committing transaction is final, one of a later commit not.
+    let g = one_row(2, 3, 6);
+    let committing = Horizon {
+        committing: 6,
+        ..HORIZON
+    };
+    assert!(g.is_settled(&committing));
+    assert!(!g.is_settled(&Horizon {
+        committing: 5,
+        ..HORIZON
+    }));
+    let g = one_row(3, 5, 6);
+    assert!(
+        !g.is_settled(&committing),
+        "5 is neither published nor committing"
+    );
+}
