@@ -43,30 +43,33 @@ pub fn unpack(loc: u64) -> (u64, u32) {
     (loc >> ROW_BITS, (loc & ((1 << ROW_BITS) - 1)) as u32)
 }
 
-/// Whether keys of these types can be hash-indexed: types the hash kernel supports and
-/// whose equality is the equality of their hashed values.
+/// Whether keys of these types can be hash-indexed: at least one column, each of a type
+/// [`indexable_type`] accepts.
 pub fn indexable(types: &[&DataType]) -> bool {
-    !types.is_empty()
-        && types.iter().all(|t| {
-            t.is_integer()
-                || t.is_floating()
-                || matches!(
-                    t,
-                    DataType::Boolean
-                        | DataType::Utf8
-                        | DataType::LargeUtf8
-                        | DataType::Utf8View
-                        | DataType::Binary
-                        | DataType::LargeBinary
-                        | DataType::BinaryView
-                        | DataType::Date32
-                        | DataType::Date64
-                        | DataType::Time32(_)
-                        | DataType::Time64(_)
-                        | DataType::Timestamp(_, _)
-                        | DataType::Decimal128(_, _)
-                )
-        })
+    !types.is_empty() && types.iter().all(|t| indexable_type(t))
+}
+
+/// Whether a key column of this type can be hash-indexed: a type the hash kernel supports
+/// and whose equality is the equality of its hashed values.
+pub fn indexable_type(t: &DataType) -> bool {
+    t.is_integer()
+        || t.is_floating()
+        || matches!(
+            t,
+            DataType::Boolean
+                | DataType::Utf8
+                | DataType::LargeUtf8
+                | DataType::Utf8View
+                | DataType::Binary
+                | DataType::LargeBinary
+                | DataType::BinaryView
+                | DataType::Date32
+                | DataType::Date64
+                | DataType::Time32(_)
+                | DataType::Time64(_)
+                | DataType::Timestamp(_, _)
+                | DataType::Decimal128(_, _)
+        )
 }
 
 /// The locations of the row versions whose keys share one hash. Up to three live in the

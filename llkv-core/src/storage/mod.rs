@@ -25,7 +25,7 @@ use arrow::datatypes::SchemaRef;
 use llkv_traits::{ChunkStats, TableId};
 use parking_lot::{Mutex, RwLock, RwLockUpgradableReadGuard, RwLockWriteGuard};
 
-use self::key_index::{KeyIndex, indexable, unpack};
+use self::key_index::{KeyIndex, indexable_type, unpack};
 
 use crate::error::{Error, Result};
 use crate::txn::{NEVER, PENDING_BIT, Snapshot, Timestamp, UndoEntry};
@@ -83,9 +83,9 @@ struct MarkSummary {
     newest: Timestamp,
     /// The newest commit mark below `newest` (0 if none).
     below_newest: Timestamp,
-    /// Every row is dead to snapshots reading at or after this timestamp (`NEVER` if
-    /// some row is not deleted, or deleted by a running transaction).
-    dies: Timestamp,
+    /// Every row is dead to snapshots reading at or after this timestamp; `None` if some
+    /// row is not deleted, or deleted by a running transaction.
+    dies: Option<Timestamp>,
 }
 
 impl MarkSummary {
@@ -95,7 +95,7 @@ impl MarkSummary {
             pending: false,
             newest: 0,
             below_newest: 0,
-            dies: 0,
+            dies: Some(0),
         };
         let mut note = |v: u64| match v {
             NEVER => {}
@@ -107,19 +107,12 @@ impl MarkSummary {
             _ if v < s.newest && v > s.below_newest => s.below_newest = v,
             _ => {}
         };
-        let mut dies = 0;
+        let mut dies = Some(0);
         for (c, d) in created.iter().zip(deleted.iter()) {
             let (c, d) = (c.load(Ordering::Acquire), d.load(Ordering::Acquire));
             note(c);
             note(d);
-            let death = if c == NEVER {
-                0
-            } else if d & PENDING_BIT != 0 {
-                NEVER
-            } else {
-                d
-            };
-            dies = dies.max(death);
+            dies = dies.zip(death(c, d)).map(|(a, b)| a.max(b));
         }
         s.dies = dies;
         s
@@ -363,7 +356,7 @@ impl RowGroup {
 
     /// True if every row is dead to every snapshot reading at `oldest` or later.
     fn all_dead(&self, oldest: Timestamp) -> bool {
-        self.summary().dies <= oldest
+        self.summary().dies.is_some_and(|t| t <= oldest)
     }
 
     /// The summary of the marks: remembered while no mark changes (every writer of
@@ -458,15 +451,6 @@ impl Groups {
     }
 }
 
-/// [`indexable`] for the types of `keys`, without collecting them (point lookups run it
-/// per statement).
-fn keys_indexable(keys: &[ArrayRef]) -> bool {
-    match keys {
-        [k] => indexable(&[k.data_type()]),
-        _ => indexable(&keys.iter().map(|k| k.data_type()).collect::<Vec<_>>()),
-    }
-}
-
 /// Candidate rows of one row group found by a hash index: (row, the probe key it may
 /// equal), by row.
 pub type GroupCandidates = (Arc<RowGroup>, Vec<(u32, u32)>);
@@ -544,9 +528,10 @@ impl TableStore {
                     .is_some_and(|f| f.data_type() == k.data_type())
             })
             && keys.iter().all(|k| k.len() == keys[0].len());
-        // The keys have the columns' types: whether those can be indexed is a question
-        // about the keys' types.
-        if !matches_types || !keys_indexable(keys) {
+        // The keys have the columns' types, so their types tell whether the columns can be
+        // indexed (as `indexable` does, without collecting them per lookup).
+        let indexable = !keys.is_empty() && keys.iter().all(|k| indexable_type(k.data_type()));
+        if !matches_types || !indexable {
             return Ok(None);
         }
         let hashes = llkv_kernels::hash::hash_columns(keys)?;
@@ -832,7 +817,20 @@ fn merge_groups(
 /// later: never created, or deleted by a commit at or before `oldest`. Pending marks count
 /// as alive.
 fn is_dead(created: u64, deleted: u64, oldest: Timestamp) -> bool {
-    created == NEVER || (deleted & PENDING_BIT == 0 && deleted <= oldest)
+    death(created, deleted).is_some_and(|t| t <= oldest)
+}
+
+/// From when on a version with these marks is dead to every snapshot: 0 if it was never
+/// created, else its delete's commit timestamp; `None` while it is not deleted or its
+/// delete is pending (both carry the pending bit).
+fn death(created: u64, deleted: u64) -> Option<Timestamp> {
+    if created == NEVER {
+        Some(0)
+    } else if deleted & PENDING_BIT != 0 {
+        None
+    } else {
+        Some(deleted)
+    }
 }
 
 #[cfg(test)]
