@@ -15,7 +15,7 @@ use crate::functions::aggregates::builtin_aggregates;
 use crate::storage::persist::{
     self, BlobStore, PagerStore, ROOT_KEY, Root, decode_manifest, encode_manifest,
 };
-use crate::storage::{Horizon, PersistedGroup, RowGroup, TableStore};
+use crate::storage::{Horizon, PersistedGroup, RowGroup, TableStore, WriteBuffers};
 use crate::txn::{self, Snapshot, TxnManager, UndoEntry};
 
 mod schema_changes;
@@ -33,6 +33,8 @@ pub struct Transaction {
     /// Tables it dropped because `ALTER TABLE` rewrote them under a new id: its commit
     /// fails if another transaction committed changes to their rows after its snapshot.
     pub replaced: BTreeSet<TableId>,
+    /// The open row groups its small writes go to, per table (sealed at commit).
+    pub buffers: WriteBuffers,
 }
 
 impl Transaction {
@@ -240,6 +242,7 @@ impl Database {
             touched: BTreeSet::new(),
             dropped: BTreeSet::new(),
             replaced: BTreeSet::new(),
+            buffers: WriteBuffers::default(),
         }
     }
 
@@ -257,6 +260,7 @@ impl Database {
     /// blobs hold which groups and manifests) still describes the durable state, so later
     /// commits work and write consistent roots.
     pub fn commit(&self, mut t: Transaction) -> Result<()> {
+        t.buffers.seal_all();
         if t.undo.is_empty() && t.dropped.is_empty() {
             self.txns.end(t.snap.txn);
             return Ok(());

@@ -239,7 +239,7 @@ pub(super) fn write_checked(
     }
     let _writes = store.lock_writes();
     check_unique(t, meta, store, &batch, keys)?;
-    store.append(&batch, &t.snap, &mut t.undo);
+    store.append_buffered(&batch, &t.snap, &mut t.undo, &mut t.buffers);
     t.touched.insert(meta.id);
     Ok(())
 }

@@ -14,7 +14,7 @@
 //! holding them takes new rows, or all at once by a rebuild when they are half the index.
 //! It lives in memory only and is rebuilt on first use after the database is opened.
 
-use arrow::array::{Array, ArrayRef};
+use arrow::array::{Array, ArrayRef, RecordBatch};
 use arrow::datatypes::DataType;
 use hashbrown::HashTable;
 use llkv_kernels::hash::hash_columns_into;
@@ -151,31 +151,39 @@ impl KeyIndex {
         self.stale
     }
 
-    /// Hashes the key of every row of `group` into `self.hashes`; returns the key
-    /// columns.
-    fn hash_group(&mut self, group: &RowGroup) -> Result<Vec<ArrayRef>> {
-        let cols: Vec<ArrayRef> = self
-            .columns
-            .iter()
-            .map(|&c| group.batch().column(c).clone())
-            .collect();
-        hash_columns_into(&cols, &mut self.hashes)?;
-        Ok(cols)
-    }
-
     /// Adds every row of `group`. `live` tells whether a group id is still one of the
     /// table's groups: an entry the new rows join first drops the locations of groups
     /// that left (see [`KeyIndex::forget_groups`]), so a key updated over and over keeps a
     /// short list.
     pub fn add_group(&mut self, group: &RowGroup, live: &dyn Fn(u64) -> bool) -> Result<()> {
-        let cols = self.hash_group(group)?;
-        let id = group.id();
+        self.add_rows(group.id(), group.batch(), 0, live)
+    }
+
+    /// Adds the rows of `rows` as the rows of group `id` from row `first` on (rows
+    /// appended to an open group, or a whole group), as [`KeyIndex::add_group`] does.
+    pub fn add_rows(
+        &mut self,
+        id: u64,
+        rows: &RecordBatch,
+        first: usize,
+        live: &dyn Fn(u64) -> bool,
+    ) -> Result<()> {
+        let cols: Vec<ArrayRef> = self
+            .columns
+            .iter()
+            .map(|&c| {
+                rows.columns().get(c).cloned().ok_or_else(|| {
+                    crate::error::Error::Execution(format!("an indexed row has no column {c}"))
+                })
+            })
+            .collect::<Result<_>>()?;
+        hash_columns_into(&cols, &mut self.hashes)?;
         let any_null = cols.iter().any(|c| c.null_count() > 0);
         for (row, &h) in self.hashes.iter().enumerate() {
             if any_null && cols.iter().any(|c| c.is_null(row)) {
                 continue;
             }
-            let loc = pack(id, row);
+            let loc = pack(id, first + row);
             match self.entries.find_mut(h, |e| e.0 == h) {
                 Some(e) if self.stale > 0 => {
                     let dropped = e.1.retain(|l| live(unpack(l).0));

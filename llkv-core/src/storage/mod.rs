@@ -2,33 +2,35 @@
 //!
 //! A table is a list of [`RowGroup`]s. All columns of a table share row-group boundaries,
 //! so a row is addressed by (row group, row) and no row-id column is stored. A row group's
-//! column data is immutable once built (each column is one blob through the codec when
+//! column data is immutable once sealed (each column is one blob through the codec when
 //! persisted); only its MVCC marks change, atomically, so readers never lock them.
 //!
-//! Inserts append new row groups. Small neighbouring row groups (many one-row inserts)
-//! are merged in tiers of [`MERGE_FAN_IN`] once their rows are settled, which keeps both scans
-//! and the persisted manifest short while costing each row only a logarithmic number of
-//! rewrites. A committing transaction's own marks count as settled at its commit (see
-//! [`Horizon`]), so the one-row groups of a transaction of point writes become one group
-//! before its batch is written.
+//! Bulk inserts append new row groups. Small writes of one transaction go to its write
+//! buffer for the table: an open row group that grows until something reads it
+//! ([`TableStore::append_buffered`], [`group`]). Small neighbouring row groups are merged
+//! in tiers of [`MERGE_FAN_IN`] once their rows are settled, which keeps both scans and the
+//! persisted manifest short while costing each row only a logarithmic number of rewrites.
+//! A committing transaction's own marks count as settled at its commit (see [`Horizon`]).
 
+pub mod group;
 pub mod key_index;
 pub mod persist;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use arrow::array::{ArrayRef, BooleanArray, RecordBatch, UInt32Array};
-use arrow::buffer::BooleanBuffer;
+use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
 use arrow::compute;
 use arrow::datatypes::SchemaRef;
-use llkv_traits::{ChunkStats, TableId};
+use llkv_traits::TableId;
 use parking_lot::{Mutex, RwLock, RwLockUpgradableReadGuard, RwLockWriteGuard};
 
+pub use self::group::{PersistedGroup, RowGroup, SortedColumn};
+use self::group::{appendable_type, is_dead};
 use self::key_index::{KeyIndex, indexable_type, unpack};
 
 use crate::error::{Error, Result};
-use crate::txn::{NEVER, PENDING_BIT, Snapshot, Timestamp, UndoEntry};
+use crate::txn::{NEVER, Snapshot, Timestamp, UndoEntry};
 
 /// The most rows one row group holds.
 pub const ROW_GROUP_ROWS: usize = 65_536;
@@ -36,345 +38,9 @@ pub const ROW_GROUP_ROWS: usize = 65_536;
 /// How many small trailing row groups are merged into one at a time.
 pub const MERGE_FAN_IN: usize = 8;
 
-static NEXT_GROUP_ID: AtomicU64 = AtomicU64::new(1);
-
-/// Where a row group lives in the pager, once persisted.
-#[derive(Debug, Clone, Default)]
-pub struct PersistedGroup {
-    /// One chunk key per column.
-    pub chunk_keys: Vec<u64>,
-    /// The key of the dead-row list, if one was written.
-    pub dead_key: Option<u64>,
-}
-
-/// A horizontal slice of a table: one array per column plus MVCC marks per row.
-pub struct RowGroup {
-    id: u64,
-    batch: RecordBatch,
-    created: Box<[AtomicU64]>,
-    deleted: Box<[AtomicU64]>,
-    /// Per-column statistics, computed on first use: most small groups a transaction
-    /// writes are merged before anything prunes by them.
-    stats: OnceLock<Vec<ChunkStats>>,
-    dirty: AtomicBool,
-    persisted: Mutex<Option<PersistedGroup>>,
-    /// Per column: the row numbers sorted by that column's value (NULLs first), built on
-    /// first use. Column data never changes, so an order never goes stale.
-    sorted: Mutex<hashbrown::HashMap<usize, Arc<SortedColumn>>>,
-    /// Whether every snapshot from some timestamp on sees every row (see
-    /// [`RowGroup::visibility`]).
-    settled: Mutex<Settled>,
-    /// Bumped after each change of the marks ([`RowGroup::mark_dirty`]).
-    marks_version: AtomicU64,
-    /// What compaction last learned from the marks, valid while `marks_version` is
-    /// unchanged: a full group is then checked without reading its marks again.
-    summary: Mutex<Option<MarkSummary>>,
-}
-
-/// One pass over a row group's marks, as compaction needs it ([`RowGroup::is_settled`],
-/// [`RowGroup::all_dead`]).
-#[derive(Debug, Clone, Copy)]
-struct MarkSummary {
-    /// The [`RowGroup::marks_version`] read before the pass.
-    version: u64,
-    /// True if some mark is pending (written by a running transaction).
-    pending: bool,
-    /// The newest commit mark (0 if none).
-    newest: Timestamp,
-    /// The newest commit mark below `newest` (0 if none).
-    below_newest: Timestamp,
-    /// Every row is dead to snapshots reading at or after this timestamp; `None` if some
-    /// row is not deleted, or deleted by a running transaction.
-    dies: Option<Timestamp>,
-}
-
-impl MarkSummary {
-    fn of(version: u64, created: &[AtomicU64], deleted: &[AtomicU64]) -> Self {
-        let mut s = Self {
-            version,
-            pending: false,
-            newest: 0,
-            below_newest: 0,
-            dies: Some(0),
-        };
-        let mut note = |v: u64| match v {
-            NEVER => {}
-            _ if v & PENDING_BIT != 0 => s.pending = true,
-            _ if v > s.newest => {
-                s.below_newest = s.newest;
-                s.newest = v;
-            }
-            _ if v < s.newest && v > s.below_newest => s.below_newest = v,
-            _ => {}
-        };
-        let mut dies = Some(0);
-        for (c, d) in created.iter().zip(deleted.iter()) {
-            let (c, d) = (c.load(Ordering::Acquire), d.load(Ordering::Acquire));
-            note(c);
-            note(d);
-            dies = dies.zip(death(c, d)).map(|(a, b)| a.max(b));
-        }
-        s.dies = dies;
-        s
-    }
-}
-
-/// A row group's "everything visible" cache.
-#[derive(Debug, Default)]
-struct Settled {
-    /// Every snapshot reading at or after this timestamp sees every row: all rows were
-    /// committed by then and none is deleted or being deleted. `None`: not known.
-    visible_from: Option<Timestamp>,
-    /// Bumped after each batch of delete marks, so a scan that read the marks before the
-    /// change cannot publish what it saw.
-    epoch: u64,
-}
-
-/// One column of a row group in sorted order (NULLs first).
-#[derive(Debug)]
-pub struct SortedColumn {
-    /// The row numbers, in the order of their values.
-    pub order: Arc<UInt32Array>,
-    /// The values in that order: `values[i]` is row `order[i]`'s value.
-    pub values: ArrayRef,
-}
-
-impl std::fmt::Debug for RowGroup {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RowGroup")
-            .field("id", &self.id)
-            .field("rows", &self.batch.num_rows())
-            .finish()
-    }
-}
-
-impl RowGroup {
-    /// A row group over `batch` whose rows all carry `created` and are not deleted.
-    pub fn new(batch: RecordBatch, created: u64) -> Self {
-        let n = batch.num_rows();
-        Self::with_marks(
-            batch,
-            (0..n).map(|_| AtomicU64::new(created)).collect(),
-            (0..n).map(|_| AtomicU64::new(NEVER)).collect(),
-            None,
-        )
-    }
-
-    /// A row group with explicit marks (used when loading and merging).
-    pub fn with_marks(
-        batch: RecordBatch,
-        created: Box<[AtomicU64]>,
-        deleted: Box<[AtomicU64]>,
-        persisted: Option<PersistedGroup>,
-    ) -> Self {
-        let dirty = persisted.is_none();
-        Self {
-            id: NEXT_GROUP_ID.fetch_add(1, Ordering::Relaxed),
-            batch,
-            created,
-            deleted,
-            stats: OnceLock::new(),
-            dirty: AtomicBool::new(dirty),
-            persisted: Mutex::new(persisted),
-            sorted: Mutex::new(hashbrown::HashMap::new()),
-            settled: Mutex::new(Settled::default()),
-            marks_version: AtomicU64::new(0),
-            summary: Mutex::new(None),
-        }
-    }
-
-    /// The row numbers of this group sorted by column `column` (NULLs first): the
-    /// group's part of every index on that column. Built once, then shared.
-    pub fn sorted_order(&self, column: usize) -> Result<Arc<UInt32Array>> {
-        Ok(self.sorted_column(column)?.order.clone())
-    }
-
-    /// Column `column` in sorted order with the row numbers of its values: binary
-    /// searches read the contiguous sorted values, then map positions to rows. Built
-    /// once, then shared.
-    pub fn sorted_column(&self, column: usize) -> Result<Arc<SortedColumn>> {
-        if let Some(o) = self.sorted.lock().get(&column) {
-            return Ok(o.clone());
-        }
-        let col = self
-            .batch
-            .columns()
-            .get(column)
-            .ok_or_else(|| Error::Execution(format!("row group has no column {column}")))?;
-        let order = Arc::new(compute::sort_to_indices(
-            col.as_ref(),
-            Some(arrow::compute::SortOptions {
-                descending: false,
-                nulls_first: true,
-            }),
-            None,
-        )?);
-        let values = compute::take(col.as_ref(), order.as_ref(), None)?;
-        let sorted = Arc::new(SortedColumn { order, values });
-        self.sorted.lock().insert(column, sorted.clone());
-        Ok(sorted)
-    }
-
-    /// A process-unique id.
-    pub fn id(&self) -> u64 {
-        self.id
-    }
-
-    /// The column data.
-    pub fn batch(&self) -> &RecordBatch {
-        &self.batch
-    }
-
-    /// Number of row versions (visible or not).
-    pub fn num_rows(&self) -> usize {
-        self.batch.num_rows()
-    }
-
-    /// Per-column statistics.
-    pub fn stats(&self) -> &[ChunkStats] {
-        self.stats.get_or_init(|| {
-            self.batch
-                .columns()
-                .iter()
-                .map(|c| ChunkStats::compute(c.as_ref()))
-                .collect()
-        })
-    }
-
-    /// The `created` marks.
-    pub fn created(&self) -> &[AtomicU64] {
-        &self.created
-    }
-
-    /// The `deleted` marks.
-    pub fn deleted(&self) -> &[AtomicU64] {
-        &self.deleted
-    }
-
-    /// Flags the marks as changed since the last persist. Every writer of marks calls it
-    /// after its change: it also bumps [`RowGroup::marks_version`].
-    pub fn mark_dirty(&self) {
-        self.dirty.store(true, Ordering::Release);
-        self.marks_version.fetch_add(1, Ordering::AcqRel);
-    }
-
-    /// A counter of changes to the marks: a reader that saw version `v` before reading
-    /// the marks knows they are unchanged while the version is still `v`.
-    pub fn marks_version(&self) -> u64 {
-        self.marks_version.load(Ordering::Acquire)
-    }
-
-    /// Clears the dirty flag and returns whether it was set.
-    pub fn take_dirty(&self) -> bool {
-        self.dirty.swap(false, Ordering::AcqRel)
-    }
-
-    /// Where the group is persisted.
-    pub fn persisted(&self) -> parking_lot::MutexGuard<'_, Option<PersistedGroup>> {
-        self.persisted.lock()
-    }
-
-    /// The rows visible to `snap`, as a boolean mask.
-    ///
-    /// Most groups are settled: every row committed long ago, none deleted. The pass over
-    /// the marks notes that, and later snapshots then get an all-true mask without
-    /// reading a mark. Delete marks clear the note ([`RowGroup::marks_deleted`]).
-    pub fn visibility(&self, snap: &Snapshot) -> BooleanArray {
-        let n = self.created.len();
-        let epoch = {
-            let s = self.settled.lock();
-            if s.visible_from.is_some_and(|v| snap.read_ts >= v) {
-                return BooleanArray::new(BooleanBuffer::new_set(n), None);
-            }
-            s.epoch
-        };
-        let c = &self.created;
-        let d = &self.deleted;
-        let mut settled = true;
-        let mut newest = 0;
-        let buf = BooleanBuffer::collect_bool(n, |i| {
-            let (ci, di) = (c[i].load(Ordering::Acquire), d[i].load(Ordering::Acquire));
-            settled &= ci & PENDING_BIT == 0 && ci != NEVER && di == NEVER;
-            newest = newest.max(ci);
-            snap.sees(ci, di)
-        });
-        if settled {
-            let mut s = self.settled.lock();
-            if s.epoch == epoch {
-                s.visible_from = Some(newest);
-            }
-        }
-        BooleanArray::new(buf, None)
-    }
-
-    /// Records that delete marks of this group changed (call after setting them): the
-    /// group is no longer known to be settled.
-    pub fn marks_deleted(&self) {
-        let mut s = self.settled.lock();
-        s.epoch += 1;
-        s.visible_from = None;
-    }
-
-    /// Those of `rows` visible to `snap` (for index lookups, which need not look at the
-    /// rest of the group).
-    pub fn visible_among(&self, snap: &Snapshot, rows: &[u32]) -> Vec<u32> {
-        rows.iter()
-            .copied()
-            .filter(|&r| {
-                let r = r as usize;
-                snap.sees(
-                    self.created[r].load(Ordering::Acquire),
-                    self.deleted[r].load(Ordering::Acquire),
-                )
-            })
-            .collect()
-    }
-
-    /// The rows dead to every snapshot that reads at `oldest` or later: never created, or
-    /// deleted by a commit at or before `oldest`. Pending marks count as alive.
-    pub fn dead_rows(&self, oldest: Timestamp) -> Vec<u32> {
-        (0..self.num_rows())
-            .filter(|&i| {
-                let c = self.created[i].load(Ordering::Acquire);
-                let d = self.deleted[i].load(Ordering::Acquire);
-                is_dead(c, d, oldest)
-            })
-            .map(|i| i as u32)
-            .collect()
-    }
-
-    /// True if none of this group's marks may still change: none is pending (written by a
-    /// running transaction) and every commit mark is published, or is the mark of the
-    /// commit `horizon` is taken for (its stamps are final; if its batch fails, the
-    /// commit undoes its marks in merged groups too).
-    pub fn is_settled(&self, horizon: &Horizon) -> bool {
-        let s = self.summary();
-        !s.pending
-            && (s.newest <= horizon.published
-                || (s.newest == horizon.committing && s.below_newest <= horizon.published))
-    }
-
-    /// True if every row is dead to every snapshot reading at `oldest` or later.
-    fn all_dead(&self, oldest: Timestamp) -> bool {
-        self.summary().dies.is_some_and(|t| t <= oldest)
-    }
-
-    /// The summary of the marks: remembered while no mark changes (every writer of
-    /// marks bumps the version after its change, [`RowGroup::mark_dirty`]), so a
-    /// compaction reads the marks of a group only once per change, not once per commit.
-    fn summary(&self) -> MarkSummary {
-        let version = self.marks_version();
-        let mut cached = self.summary.lock();
-        match *cached {
-            Some(s) if s.version == version => s,
-            _ => {
-                let s = MarkSummary::of(version, &self.created, &self.deleted);
-                *cached = Some(s);
-                s
-            }
-        }
-    }
-}
+/// The most rows a write buffer (an open row group) holds: a transaction's buffers for
+/// one table grow by [`MERGE_FAN_IN`] times, from the size of its first write up to this.
+pub const BUFFER_ROWS: usize = 4096;
 
 /// What compaction may rely on: which marks are final, and which versions no snapshot
 /// can see any more.
@@ -439,15 +105,52 @@ impl Groups {
             .is_some_and(|&i| Arc::ptr_eq(&self.list[i], group))
     }
 
-    /// Appends a group and indexes its rows.
-    fn push(&mut self, group: Arc<RowGroup>) {
+    /// Appends a group holding the rows of `rows` and indexes them (from `rows`, which
+    /// leaves an open group open).
+    fn push(&mut self, group: Arc<RowGroup>, rows: &RecordBatch) {
         self.positions.insert(group.id(), self.list.len());
-        // An index that cannot take the group is dropped; it is rebuilt on next use.
+        self.index_rows(group.id(), rows, 0);
+        self.list.push(group);
+    }
+
+    /// Indexes `rows` as the rows of group `id` from row `first` on.
+    fn index_rows(&mut self, id: u64, rows: &RecordBatch, first: usize) {
+        // An index that cannot take the rows is dropped; it is rebuilt on next use.
         let positions = &self.positions;
         let live = |id: u64| positions.contains_key(&id);
         self.indexes
-            .retain_mut(|ix| ix.add_group(&group, &live).is_ok());
-        self.list.push(group);
+            .retain_mut(|ix| ix.add_rows(id, rows, first, &live).is_ok());
+    }
+}
+
+/// A transaction's write buffers: per table, the open row group its small writes go to
+/// (see [`TableStore::append_buffered`]).
+#[derive(Debug, Default)]
+pub struct WriteBuffers(Vec<(TableId, Arc<RowGroup>)>);
+
+impl WriteBuffers {
+    fn get(&self, table: TableId) -> Option<&Arc<RowGroup>> {
+        self.0.iter().find(|(t, _)| *t == table).map(|(_, g)| g)
+    }
+
+    /// Makes `group` the buffer for `table`. The one it replaces is sealed: it is full
+    /// or was read, and would only hold its writes apart until read.
+    fn set(&mut self, table: TableId, group: Arc<RowGroup>) {
+        match self.0.iter_mut().find(|(t, _)| *t == table) {
+            Some(slot) => {
+                let replaced = std::mem::replace(&mut slot.1, group);
+                replaced.seal();
+            }
+            None => self.0.push((table, group)),
+        }
+    }
+
+    /// Seals every buffer and forgets them (at commit: the groups then take part in
+    /// compaction and persisting like any other).
+    pub fn seal_all(&mut self) {
+        for (_, g) in self.0.drain(..) {
+            g.seal();
+        }
     }
 }
 
@@ -598,9 +301,62 @@ impl TableStore {
                 start: 0,
                 end: len,
             });
-            groups.push(group);
+            groups.push(group.clone(), group.batch());
             offset += len;
         }
+    }
+
+    /// Appends `batch` like [`TableStore::append`], but a small batch goes to the
+    /// transaction's write buffer for this table: appended to the open group of `buffers`
+    /// if that group is still in the table, still open and has room; else to a new open
+    /// group, [`MERGE_FAN_IN`] times the rows of the previous one (at most
+    /// [`BUFFER_ROWS`]), which becomes the buffer. A transaction of many point writes so
+    /// makes a few groups, not one per statement.
+    pub fn append_buffered(
+        &self,
+        batch: &RecordBatch,
+        snap: &Snapshot,
+        undo: &mut Vec<UndoEntry>,
+        buffers: &mut WriteBuffers,
+    ) {
+        let n = batch.num_rows();
+        let flat = || {
+            batch
+                .schema_ref()
+                .fields()
+                .iter()
+                .all(|f| appendable_type(f.data_type()))
+        };
+        if n == 0 || n > BUFFER_ROWS || !flat() {
+            return self.append(batch, snap, undo);
+        }
+        let own = snap.own_mark();
+        let mut groups = self.groups.write();
+        let previous = buffers.get(self.id).filter(|g| groups.contains(g));
+        if let Some(g) = previous
+            && let Some(start) = g.try_append(batch, own)
+        {
+            undo.push(UndoEntry::Insert {
+                group: g.clone(),
+                start,
+                end: start + n,
+            });
+            groups.index_rows(g.id(), batch, start);
+            return;
+        }
+        let capacity = previous.map_or(0, |g| g.num_rows() * MERGE_FAN_IN);
+        let group = Arc::new(RowGroup::open(
+            batch.clone(),
+            own,
+            capacity.clamp(n, BUFFER_ROWS),
+        ));
+        undo.push(UndoEntry::Insert {
+            group: group.clone(),
+            start: 0,
+            end: n,
+        });
+        groups.push(group.clone(), batch);
+        buffers.set(self.id, group);
     }
 
     /// Marks `rows` of `group` deleted by `snap`'s transaction. Rows already deleted by
@@ -786,7 +542,8 @@ fn merge_groups(
     groups: &[Arc<RowGroup>],
     oldest: Timestamp,
 ) -> Result<RowGroup> {
-    let rows: usize = groups.iter().map(|g| g.num_rows()).sum();
+    // Sealed first, so each group's marks and data have the same rows.
+    let rows: usize = groups.iter().map(|g| g.seal().num_rows()).sum();
     let mut created = Vec::with_capacity(rows);
     let mut deleted = Vec::with_capacity(rows);
     let mut keep = Vec::with_capacity(rows);
@@ -813,25 +570,8 @@ fn merge_groups(
     ))
 }
 
-/// True if a version with these marks is dead to every snapshot that reads at `oldest` or
-/// later: never created, or deleted by a commit at or before `oldest`. Pending marks count
-/// as alive.
-fn is_dead(created: u64, deleted: u64, oldest: Timestamp) -> bool {
-    death(created, deleted).is_some_and(|t| t <= oldest)
-}
-
-/// From when on a version with these marks is dead to every snapshot: 0 if it was never
-/// created, else its delete's commit timestamp; `None` while it is not deleted or its
-/// delete is pending (both carry the pending bit).
-fn death(created: u64, deleted: u64) -> Option<Timestamp> {
-    if created == NEVER {
-        Some(0)
-    } else if deleted & PENDING_BIT != 0 {
-        None
-    } else {
-        Some(deleted)
-    }
-}
-
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod buffer_tests;
