@@ -72,11 +72,14 @@ pub fn indexable_type(t: &DataType) -> bool {
         )
 }
 
-/// The locations of the row versions whose keys share one hash. Up to three live in the
-/// entry itself (a key, its new version and one older one), so most lookups read no
+/// How many locations an entry holds in itself.
+const INLINE: usize = 3;
+
+/// The locations of the row versions whose keys share one hash. Up to [`INLINE`] live in
+/// the entry itself (a key, its new version and one older one), so most lookups read no
 /// other memory.
 #[derive(Debug)]
-struct Locations(SmallVec<[u64; 3]>);
+struct Locations(SmallVec<[u64; INLINE]>);
 
 impl Locations {
     fn one(loc: u64) -> Self {
@@ -156,17 +159,22 @@ impl KeyIndex {
     /// that left (see [`KeyIndex::forget_groups`]), so a key updated over and over keeps a
     /// short list.
     pub fn add_group(&mut self, group: &RowGroup, live: &dyn Fn(u64) -> bool) -> Result<()> {
-        self.add_rows(group.id(), group.batch(), 0, live)
+        self.add_rows(group.id(), group.batch(), 0, live, &|_| false)
     }
 
     /// Adds the rows of `rows` as the rows of group `id` from row `first` on (rows
     /// appended to an open group, or a whole group), as [`KeyIndex::add_group`] does.
+    /// `dead` tells whether the version at a location is dead to every snapshot: an entry
+    /// about to outgrow its inline room first drops those, so a key updated in
+    /// transaction after transaction keeps its locations in the entry (and probes skip
+    /// reading the marks of versions nobody can see).
     pub fn add_rows(
         &mut self,
         id: u64,
         rows: &RecordBatch,
         first: usize,
         live: &dyn Fn(u64) -> bool,
+        dead: &dyn Fn(u64) -> bool,
     ) -> Result<()> {
         let cols: Vec<ArrayRef> = self
             .columns
@@ -185,13 +193,19 @@ impl KeyIndex {
             }
             let loc = pack(id, first + row);
             match self.entries.find_mut(h, |e| e.0 == h) {
-                Some(e) if self.stale > 0 => {
-                    let dropped = e.1.retain(|l| live(unpack(l).0));
-                    self.len -= dropped;
-                    self.stale = self.stale.saturating_sub(dropped);
+                Some(e) => {
+                    if self.stale > 0 {
+                        let dropped = e.1.retain(|l| live(unpack(l).0));
+                        self.len -= dropped;
+                        self.stale = self.stale.saturating_sub(dropped);
+                    }
+                    // Only at the moment of spilling: an entry of many rows (a column
+                    // with few distinct values) is not read again on every add.
+                    if e.1.as_slice().len() == INLINE {
+                        self.len -= e.1.retain(|l| !dead(l));
+                    }
                     e.1.push(loc);
                 }
-                Some(e) => e.1.push(loc),
                 None => {
                     self.entries
                         .insert_unique(h, (h, Locations::one(loc)), |e| e.0);
@@ -312,6 +326,28 @@ mod tests {
         assert_eq!((ix.len(), ix.stale()), (3, 0));
         assert!(located(&ix, 2).is_empty());
         assert_eq!(located(&ix, 3).len(), 1);
+    }
+
+    #[test]
+    fn a_full_entry_drops_versions_nobody_sees_before_it_grows() {
+        let mut ix = KeyIndex::new(vec![0]);
+        let groups: Vec<RowGroup> = (0..4).map(|_| group(&[Some(1)])).collect();
+        let all = |_: u64| true;
+        for g in &groups[..3] {
+            ix.add_group(g, &all).expect("add");
+        }
+        // The versions in the first two groups are dead to every snapshot.
+        let dead_ids = [groups[0].id(), groups[1].id()];
+        let dead = |loc: u64| dead_ids.contains(&unpack(loc).0);
+        ix.add_rows(groups[3].id(), groups[3].batch(), 0, &all, &dead)
+            .expect("add");
+        assert_eq!(located(&ix, 1), [(groups[2].id(), 0), (groups[3].id(), 0)]);
+        assert_eq!(ix.len(), 2);
+        // An entry with room keeps what it has: nothing is read for it.
+        let g = group(&[Some(1)]);
+        ix.add_rows(g.id(), g.batch(), 0, &all, &|_| true)
+            .expect("add");
+        assert_eq!(located(&ix, 1).len(), 3);
     }
 
     #[test]

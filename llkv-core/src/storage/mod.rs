@@ -79,6 +79,9 @@ struct Groups {
     positions: hashbrown::HashMap<u64, usize>,
     /// The hash indexes built so far (see [`key_index`]).
     indexes: Vec<KeyIndex>,
+    /// The newest [`Horizon::oldest`] a compaction was given: versions deleted by a
+    /// commit at or before it are dead to every snapshot, now and to come.
+    dead_before: Timestamp,
 }
 
 impl Groups {
@@ -115,11 +118,27 @@ impl Groups {
 
     /// Indexes `rows` as the rows of group `id` from row `first` on.
     fn index_rows(&mut self, id: u64, rows: &RecordBatch, first: usize) {
-        // An index that cannot take the rows is dropped; it is rebuilt on next use.
-        let positions = &self.positions;
+        let (list, positions, dead_before) = (&self.list, &self.positions, self.dead_before);
         let live = |id: u64| positions.contains_key(&id);
+        // A version no snapshot can see any more (as of the last compaction's horizon).
+        let dead = |loc: u64| {
+            let (group, row) = unpack(loc);
+            let row = row as usize;
+            positions
+                .get(&group)
+                .and_then(|&p| list.get(p))
+                .is_some_and(|g| {
+                    row < g.num_rows()
+                        && is_dead(
+                            g.created()[row].load(Ordering::Acquire),
+                            g.deleted()[row].load(Ordering::Acquire),
+                            dead_before,
+                        )
+                })
+        };
+        // An index that cannot take the rows is dropped; it is rebuilt on next use.
         self.indexes
-            .retain_mut(|ix| ix.add_rows(id, rows, first, &live).is_ok());
+            .retain_mut(|ix| ix.add_rows(id, rows, first, &live, &dead).is_ok());
     }
 }
 
@@ -425,6 +444,7 @@ impl TableStore {
     pub fn compact(&self, horizon: &Horizon) -> Result<Vec<Arc<RowGroup>>> {
         let mut guard = self.groups.write();
         let state = &mut *guard;
+        state.dead_before = state.dead_before.max(horizon.oldest);
         let mut removed = Vec::new();
         let mut added = Vec::new();
         let merged = compact_list(
