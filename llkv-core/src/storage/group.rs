@@ -23,6 +23,7 @@ use llkv_traits::ChunkStats;
 use parking_lot::Mutex;
 
 use super::Horizon;
+use super::appender::ColumnAppender;
 use crate::error::{Error, Result};
 use crate::txn::{NEVER, PENDING_BIT, Snapshot, Timestamp};
 
@@ -77,8 +78,8 @@ pub struct RowGroup {
 struct OpenRows {
     /// The schema of every write.
     schema: SchemaRef,
-    /// Per column: its arrays of the writes, in row order.
-    columns: Vec<Vec<ArrayRef>>,
+    /// Per column: the rows written, in order.
+    columns: Vec<ColumnAppender>,
     /// Per column: the bytes of its variable-length values.
     value_bytes: Vec<usize>,
     /// Set by the first read: the group takes no more rows.
@@ -209,7 +210,15 @@ impl RowGroup {
         let rows = OpenRows {
             schema: batch.schema(),
             value_bytes: batch.columns().iter().map(value_bytes).collect(),
-            columns: batch.columns().iter().map(|c| vec![c.clone()]).collect(),
+            columns: batch
+                .columns()
+                .iter()
+                .map(|c| {
+                    let mut a = ColumnAppender::new(c.data_type());
+                    a.append(c);
+                    a
+                })
+                .collect(),
             sealed: false,
         };
         let open = Some(Mutex::new(rows));
@@ -307,17 +316,14 @@ impl RowGroup {
         let len = self.len.load(Ordering::Acquire);
         let columns = std::mem::take(&mut rows.columns)
             .into_iter()
-            .map(|parts| match parts.as_slice() {
-                [one] => Ok(one.clone()),
-                _ => compute::concat(&parts.iter().map(|a| a.as_ref()).collect::<Vec<_>>()),
-            })
-            .collect::<std::result::Result<Vec<_>, _>>()
+            .map(ColumnAppender::finish)
+            .collect::<Result<Vec<_>>>()
             .and_then(|columns| {
-                RecordBatch::try_new_with_options(
+                Ok(RecordBatch::try_new_with_options(
                     rows.schema.clone(),
                     columns,
                     &RecordBatchOptions::new().with_row_count(Some(len)),
-                )
+                )?)
             })
             // Every write had the group's schema, of flat types only, and the
             // variable-length bytes per column stay below 2^31 (`try_append` checks all
@@ -348,9 +354,9 @@ impl RowGroup {
             return None;
         }
         let per_column = rows.columns.iter_mut().zip(rows.value_bytes.iter_mut());
-        for ((parts, total), c) in per_column.zip(batch.columns()) {
+        for ((column, total), c) in per_column.zip(batch.columns()) {
             *total += value_bytes(c);
-            parts.push(c.clone());
+            column.append(c);
         }
         // The marks first, then the row count: a reader of the marks up to the count
         // never sees a slot that is not written.

@@ -12,6 +12,7 @@
 //! persisted manifest short while costing each row only a logarithmic number of rewrites.
 //! A committing transaction's own marks count as settled at its commit (see [`Horizon`]).
 
+mod appender;
 pub mod group;
 pub mod key_index;
 pub mod persist;
