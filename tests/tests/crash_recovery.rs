@@ -479,7 +479,7 @@ fn a_failed_commit_undoes_the_row_groups_it_merged() {
     let mut s = session_on(db.clone());
     s.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)")
         .expect("create");
-    // Fifty one-row groups, merged by later commits.
+    // Fifty one-row groups (autocommit inserts), merged by later commits.
     for k in 0..50 {
         s.execute(&format!("INSERT INTO t VALUES ({k}, {k})"))
             .expect("insert");

@@ -28,7 +28,8 @@ fn point_updates_in_one_transaction_find_the_newest_version() {
     for round in 0..3 {
         exec(&mut a, "BEGIN");
         // Every key updated several times in the transaction: each update must find the
-        // version the previous one wrote (a pending one-row group).
+        // version the previous one wrote (pending, in the transaction's write buffer, which
+        // that read seals).
         for k in (0..2_000).step_by(37) {
             for _ in 0..3 {
                 exec(&mut a, &format!("UPDATE t SET v = v + 1 WHERE id = {k}"));
@@ -47,7 +48,7 @@ fn point_updates_in_one_transaction_find_the_newest_version() {
         );
         exec(&mut a, "COMMIT");
     }
-    // Compaction merged the one-row groups; the index follows the rows.
+    // Compaction merged the small groups; the index follows the rows.
     exec(&mut a, "VACUUM");
     for k in [0, 37, 38, 1_998] {
         let (by_index, by_scan) = both_ways(&mut b, k);

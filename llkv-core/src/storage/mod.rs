@@ -510,7 +510,8 @@ fn compact_list(
     // Merge runs of at least MERGE_FAN_IN neighbouring groups that are settled and of one
     // size tier (tier = floor(log8(rows))), up to a full group: a row is then rewritten
     // at most once per tier, never each time a small group is appended behind a big one,
-    // and a transaction's thousands of one-row groups become one group in one pass. Runs
+    // and many small groups (of autocommit writes, or a transaction's sealed write
+    // buffers) become one group in one pass. Runs
     // are looked for along the whole list, not only at its end: groups of other
     // transactions still running must not keep older small groups from merging.
     let mut i = 0;
