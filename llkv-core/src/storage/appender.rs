@@ -93,15 +93,16 @@ impl ColumnAppender {
                 len,
                 ..
             } => {
-                if *large {
-                    let (from, data) = large_parts(array);
+                let data = if *large {
+                    let (from, data) = byte_parts::<i64>(array);
                     extend_offsets(offsets, from);
-                    values.extend_from_slice(data);
+                    data
                 } else {
-                    let (from, data) = small_parts(array);
+                    let (from, data) = byte_parts::<i32>(array);
                     extend_offsets(offsets, from);
-                    values.extend_from_slice(data);
-                }
+                    data
+                };
+                values.extend_from_slice(data);
                 append_nulls(nulls, array);
                 *len += array.len();
             }
@@ -157,31 +158,13 @@ fn append_nulls(nulls: &mut NullBufferBuilder, array: &ArrayRef) {
     }
 }
 
-/// The offsets and the bytes they address of a string or binary array with 32-bit
-/// offsets.
-fn small_parts(array: &ArrayRef) -> (&[i32], &[u8]) {
-    let (offsets, data) = match array.data_type() {
-        DataType::Utf8 => {
-            let a = array.as_string::<i32>();
-            (a.value_offsets(), a.value_data())
-        }
-        _ => {
-            let a = array.as_binary::<i32>();
-            (a.value_offsets(), a.value_data())
-        }
-    };
-    (offsets, addressed(offsets, data))
-}
-
-/// As [`small_parts`], for 64-bit offsets.
-fn large_parts(array: &ArrayRef) -> (&[i64], &[u8]) {
-    let (offsets, data) = match array.data_type() {
-        DataType::LargeUtf8 => {
-            let a = array.as_string::<i64>();
-            (a.value_offsets(), a.value_data())
-        }
-        _ => {
-            let a = array.as_binary::<i64>();
+/// The offsets and the bytes they address of a string or binary array with offsets of
+/// type `O`.
+fn byte_parts<O: OffsetSizeTrait>(array: &ArrayRef) -> (&[O], &[u8]) {
+    let (offsets, data) = match array.as_string_opt::<O>() {
+        Some(a) => (a.value_offsets(), a.value_data()),
+        None => {
+            let a = array.as_binary::<O>();
             (a.value_offsets(), a.value_data())
         }
     };
@@ -189,10 +172,10 @@ fn large_parts(array: &ArrayRef) -> (&[i64], &[u8]) {
 }
 
 /// The bytes between the first and the last offset.
-fn addressed<'a, O: Copy + TryInto<usize>>(offsets: &[O], data: &'a [u8]) -> &'a [u8] {
-    let at = |o: Option<&O>| o.and_then(|&o| o.try_into().ok()).unwrap_or(0);
-    let (first, last) = (at(offsets.first()), at(offsets.last()));
-    data.get(first..last).unwrap_or(&[])
+fn addressed<'a, O: OffsetSizeTrait>(offsets: &[O], data: &'a [u8]) -> &'a [u8] {
+    let at = |o: Option<&O>| o.map_or(0, |o| o.as_usize());
+    data.get(at(offsets.first())..at(offsets.last()))
+        .unwrap_or(&[])
 }
 
 /// Appends `from[1..]` to `offsets`, rebased so `from[0]` lands on the last offset

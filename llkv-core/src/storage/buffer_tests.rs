@@ -6,6 +6,7 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Int64Array, ListArray, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
 
+use super::tests::found;
 use super::*;
 use crate::txn::{self, NEVER, PENDING_BIT};
 
@@ -34,16 +35,6 @@ fn keys_of(g: &RowGroup) -> Vec<i64> {
 
 fn snap(txn: u64) -> Snapshot {
     Snapshot { read_ts: 1, txn }
-}
-
-/// The rows the hash index finds for key `k`, visible or not.
-fn found(store: &TableStore, k: i64) -> usize {
-    let key: ArrayRef = Arc::new(Int64Array::from(vec![k]));
-    let found = store
-        .probe_keys(&[0], &[key], None)
-        .expect("probe")
-        .expect("indexable");
-    found.iter().map(|(_, rows)| rows.len()).sum()
 }
 
 #[test]

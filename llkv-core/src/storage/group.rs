@@ -55,13 +55,14 @@ pub struct RowGroup {
     /// One mark per row, and for an open group one per row it may still take.
     created: Box<[AtomicU64]>,
     deleted: Box<[AtomicU64]>,
-    /// Per-column statistics, computed on first use: most small groups a transaction
-    /// writes are merged before anything prunes by them.
+    /// Per-column statistics, computed on first use (which seals an open group): most
+    /// small groups are merged before anything prunes by them.
     stats: OnceLock<Vec<ChunkStats>>,
     dirty: AtomicBool,
     persisted: Mutex<Option<PersistedGroup>>,
     /// Per column: the row numbers sorted by that column's value (NULLs first), built on
-    /// first use. Column data never changes, so an order never goes stale.
+    /// first use (which seals an open group). Sealed data never changes, so an order
+    /// never goes stale.
     sorted: Mutex<hashbrown::HashMap<usize, Arc<SortedColumn>>>,
     /// Whether every snapshot from some timestamp on sees every row (see
     /// [`RowGroup::visibility`]).

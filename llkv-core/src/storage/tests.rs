@@ -37,7 +37,7 @@ fn keys(store: &TableStore) -> Vec<Vec<i64>> {
 }
 
 /// The rows (group, row) the hash index finds for key `k`, visible or not.
-fn found(store: &TableStore, k: i64) -> usize {
+pub(super) fn found(store: &TableStore, k: i64) -> usize {
     let key: ArrayRef = Arc::new(Int64Array::from(vec![k]));
     let found = store
         .probe_keys(&[0], &[key], None)
