@@ -17,83 +17,63 @@ use crate::error::Result;
 /// The rows of one column written to an open group.
 #[derive(Debug)]
 pub(super) enum ColumnAppender {
-    /// Fixed-width values (every primitive type): their bytes and validity.
-    Fixed {
-        data_type: DataType,
-        values: MutableBuffer,
-        nulls: NullBufferBuilder,
-        len: usize,
-    },
-    /// Strings or binaries, with 32-bit or 64-bit offsets.
-    Bytes {
-        data_type: DataType,
-        /// True for 64-bit offsets.
-        large: bool,
-        offsets: MutableBuffer,
-        values: MutableBuffer,
-        nulls: NullBufferBuilder,
-        len: usize,
-    },
+    /// Primitive values, strings and binaries: copied into buffers.
+    Copied(Copied),
     /// Any other type: the written arrays, concatenated when sealed.
     Parts(Vec<ArrayRef>),
+}
+
+/// The buffers of a column whose values are copied as they are written.
+#[derive(Debug)]
+pub(super) struct Copied {
+    data_type: DataType,
+    /// Strings and binaries: the offsets (of the width the type says), starting at zero.
+    /// `None` for fixed-width values.
+    offsets: Option<MutableBuffer>,
+    /// The fixed-width values' bytes, or the bytes the offsets address.
+    values: MutableBuffer,
+    nulls: NullBufferBuilder,
+    len: usize,
+}
+
+/// True for the string and binary types with 64-bit offsets.
+fn large_offsets(t: &DataType) -> bool {
+    matches!(t, DataType::LargeUtf8 | DataType::LargeBinary)
 }
 
 impl ColumnAppender {
     /// An empty appender for a column of `data_type`.
     pub(super) fn new(data_type: &DataType) -> Self {
-        let nulls = NullBufferBuilder::new(0);
-        match data_type {
-            t if t.is_primitive() => Self::Fixed {
-                data_type: t.clone(),
-                values: MutableBuffer::new(0),
-                nulls,
-                len: 0,
-            },
-            DataType::Utf8 | DataType::Binary | DataType::LargeUtf8 | DataType::LargeBinary => {
-                let large = matches!(data_type, DataType::LargeUtf8 | DataType::LargeBinary);
-                let mut offsets = MutableBuffer::new(0);
-                if large {
-                    offsets.push(0i64);
-                } else {
-                    offsets.push(0i32);
-                }
-                Self::Bytes {
-                    data_type: data_type.clone(),
-                    large,
-                    offsets,
-                    values: MutableBuffer::new(0),
-                    nulls,
-                    len: 0,
-                }
-            }
-            _ => Self::Parts(Vec::new()),
-        }
+        let offsets = match data_type {
+            t if t.is_primitive() => None,
+            DataType::Utf8 | DataType::Binary => Some(MutableBuffer::from_iter([0i32])),
+            DataType::LargeUtf8 | DataType::LargeBinary => Some(MutableBuffer::from_iter([0i64])),
+            _ => return Self::Parts(Vec::new()),
+        };
+        Self::Copied(Copied {
+            data_type: data_type.clone(),
+            offsets,
+            values: MutableBuffer::new(0),
+            nulls: NullBufferBuilder::new(0),
+            len: 0,
+        })
     }
 
     /// Appends the rows of `array` (of the appender's type).
     pub(super) fn append(&mut self, array: &ArrayRef) {
-        match self {
-            Self::Fixed {
-                values, nulls, len, ..
-            } => {
-                downcast_primitive_array!(
-                    array => values.extend_from_slice(array.values().inner().as_slice()),
-                    // `new` chose `Fixed` for primitive types only, and the array has the
-                    // column's type (the group checks the schema of each write).
-                    t => unreachable!("a fixed-width column of type {t}")
-                );
-                append_nulls(nulls, array);
-                *len += array.len();
-            }
-            Self::Bytes {
-                large,
-                offsets,
-                values,
-                nulls,
-                len,
-                ..
-            } => {
-                let data = if *large {
+        let c = match self {
+            Self::Copied(c) => c,
+            Self::Parts(parts) => return parts.push(array.clone()),
+        };
+        match &mut c.offsets {
+            None => downcast_primitive_array!(
+                array => c.values.extend_from_slice(array.values().inner().as_slice()),
+                // `new` copies fixed-width values of primitive types only, and the array
+                // has the column's type (the group checks the schema of each write).
+                t => unreachable!("a fixed-width column of type {t}")
+            ),
+            Some(offsets) => {
+                let data = if large_offsets(&c.data_type) {
                     let (from, data) = byte_parts::<i64>(array);
                     extend_offsets(offsets, from);
                     data
@@ -102,51 +82,50 @@ impl ColumnAppender {
                     extend_offsets(offsets, from);
                     data
                 };
-                values.extend_from_slice(data);
-                append_nulls(nulls, array);
-                *len += array.len();
+                c.values.extend_from_slice(data);
             }
-            Self::Parts(parts) => parts.push(array.clone()),
+        }
+        append_nulls(&mut c.nulls, array);
+        c.len += array.len();
+    }
+
+    /// The bytes its 32-bit offsets address so far (0 for other types).
+    pub(super) fn offset_bytes(&self) -> usize {
+        match self {
+            Self::Copied(c) if c.offsets.is_some() && !large_offsets(&c.data_type) => {
+                c.values.len()
+            }
+            _ => 0,
         }
     }
 
     /// The column of every row appended.
     pub(super) fn finish(self) -> Result<ArrayRef> {
-        match self {
-            Self::Fixed {
-                data_type,
-                values,
-                mut nulls,
-                len,
-            } => {
-                let data = ArrayData::builder(data_type)
-                    .len(len)
-                    .add_buffer(values.into())
-                    .nulls(nulls.finish())
-                    .build()?;
-                Ok(make_array(data))
-            }
-            Self::Bytes {
-                data_type,
-                offsets,
-                values,
-                mut nulls,
-                len,
-                ..
-            } => {
-                let data = ArrayData::builder(data_type)
-                    .len(len)
-                    .add_buffer(offsets.into())
-                    .add_buffer(values.into())
-                    .nulls(nulls.finish())
-                    .build()?;
-                Ok(make_array(data))
-            }
+        let mut c = match self {
+            Self::Copied(c) => c,
             Self::Parts(parts) => {
                 let arrays: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
-                Ok(compute::concat(&arrays)?)
+                return Ok(compute::concat(&arrays)?);
             }
+        };
+        let mut data = ArrayData::builder(c.data_type).len(c.len);
+        if let Some(offsets) = c.offsets {
+            data = data.add_buffer(offsets.into());
         }
+        let data = data
+            .add_buffer(c.values.into())
+            .nulls(c.nulls.finish())
+            .build()?;
+        Ok(make_array(data))
+    }
+}
+
+/// The bytes a string or binary array with 32-bit offsets addresses (0 for other types):
+/// what it adds to [`ColumnAppender::offset_bytes`].
+pub(super) fn offset_bytes_of(array: &ArrayRef) -> usize {
+    match array.data_type() {
+        DataType::Utf8 | DataType::Binary => byte_parts::<i32>(array).1.len(),
+        _ => 0,
     }
 }
 
@@ -248,6 +227,10 @@ mod tests {
         round_trip(&[l.slice(1, 2), l.clone()]);
         let b: ArrayRef = Arc::new(BinaryArray::from(vec![&b"\x00\x01"[..], b"", b"\xff"]));
         round_trip(&[b.slice(1, 2), b.clone()]);
+        // The bytes counted against the 32-bit offsets: only those a slice addresses.
+        let mut a = ColumnAppender::new(s.data_type());
+        a.append(&s.slice(2, 2));
+        assert_eq!((a.offset_bytes(), offset_bytes_of(&s)), (3, 5));
     }
 
     #[test]

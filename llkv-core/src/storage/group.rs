@@ -13,9 +13,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, RecordBatch, RecordBatchOptions, UInt32Array,
-};
+use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, RecordBatchOptions, UInt32Array};
 use arrow::buffer::BooleanBuffer;
 use arrow::compute;
 use arrow::datatypes::{DataType, SchemaRef};
@@ -23,7 +21,7 @@ use llkv_traits::ChunkStats;
 use parking_lot::Mutex;
 
 use super::Horizon;
-use super::appender::ColumnAppender;
+use super::appender::{ColumnAppender, offset_bytes_of};
 use crate::error::{Error, Result};
 use crate::txn::{NEVER, PENDING_BIT, Snapshot, Timestamp};
 
@@ -74,17 +72,34 @@ pub struct RowGroup {
     summary: Mutex<Option<MarkSummary>>,
 }
 
-/// The rows written to an open group so far.
+/// The rows written to an open group so far (until it is sealed: its `data` is set).
 #[derive(Debug)]
 struct OpenRows {
     /// The schema of every write.
     schema: SchemaRef,
     /// Per column: the rows written, in order.
     columns: Vec<ColumnAppender>,
-    /// Per column: the bytes of its variable-length values.
-    value_bytes: Vec<usize>,
-    /// Set by the first read: the group takes no more rows.
-    sealed: bool,
+}
+
+impl OpenRows {
+    /// No rows yet, of `batch`'s schema.
+    fn of(batch: &RecordBatch) -> Self {
+        Self {
+            schema: batch.schema(),
+            columns: batch
+                .columns()
+                .iter()
+                .map(|c| ColumnAppender::new(c.data_type()))
+                .collect(),
+        }
+    }
+
+    /// Appends the rows of `batch` (of the same schema).
+    fn push(&mut self, batch: &RecordBatch) {
+        for (column, c) in self.columns.iter_mut().zip(batch.columns()) {
+            column.append(c);
+        }
+    }
 }
 
 /// One pass over a row group's marks, as compaction needs it ([`RowGroup::is_settled`],
@@ -208,20 +223,8 @@ impl RowGroup {
                 .collect()
         };
         let (created, deleted) = (marks(created), marks(NEVER));
-        let rows = OpenRows {
-            schema: batch.schema(),
-            value_bytes: batch.columns().iter().map(value_bytes).collect(),
-            columns: batch
-                .columns()
-                .iter()
-                .map(|c| {
-                    let mut a = ColumnAppender::new(c.data_type());
-                    a.append(c);
-                    a
-                })
-                .collect(),
-            sealed: false,
-        };
+        let mut rows = OpenRows::of(&batch);
+        rows.push(&batch);
         let open = Some(Mutex::new(rows));
         Self::build(OnceLock::new(), open, len, created, deleted, true, None)
     }
@@ -313,7 +316,6 @@ impl RowGroup {
         if let Some(b) = self.data.get() {
             return b;
         }
-        rows.sealed = true;
         let len = self.len.load(Ordering::Acquire);
         let columns = std::mem::take(&mut rows.columns)
             .into_iter()
@@ -339,33 +341,31 @@ impl RowGroup {
     /// group. Only the transaction owning the group calls it, under the table's group
     /// lock (see [`super::TableStore::append_buffered`]).
     pub fn try_append(&self, batch: &RecordBatch, created: u64) -> Option<usize> {
-        let mut guard = self.open.as_ref()?.lock();
-        let rows = &mut *guard;
+        let mut rows = self.open.as_ref()?.lock();
         let start = self.len.load(Ordering::Acquire);
         let n = batch.num_rows();
-        if rows.sealed
+        // Sealing sets the data under this lock: checked here, it stays unset meanwhile.
+        let sealed = self.data.get().is_some();
+        let same_schema =
+            Arc::ptr_eq(&rows.schema, batch.schema_ref()) || *rows.schema == **batch.schema_ref();
+        let fits = |(column, c): (&ColumnAppender, &ArrayRef)| {
+            column.offset_bytes() + offset_bytes_of(c) <= OPEN_MAX_VALUE_BYTES
+        };
+        if sealed
             || start + n > self.created.len()
-            || !Arc::ptr_eq(&rows.schema, batch.schema_ref())
-                && *rows.schema != **batch.schema_ref()
+            || !same_schema
+            || !rows.columns.iter().zip(batch.columns()).all(fits)
         {
             return None;
         }
-        let fits = |(total, c): (&usize, &ArrayRef)| total + value_bytes(c) <= OPEN_MAX_VALUE_BYTES;
-        if !rows.value_bytes.iter().zip(batch.columns()).all(fits) {
-            return None;
-        }
-        let per_column = rows.columns.iter_mut().zip(rows.value_bytes.iter_mut());
-        for ((column, total), c) in per_column.zip(batch.columns()) {
-            *total += value_bytes(c);
-            column.append(c);
-        }
+        rows.push(batch);
         // The marks first, then the row count: a reader of the marks up to the count
         // never sees a slot that is not written.
         for m in &self.created[start..start + n] {
             m.store(created, Ordering::Release);
         }
         self.len.store(start + n, Ordering::Release);
-        drop(guard);
+        drop(rows);
         self.marks_deleted();
         self.mark_dirty();
         Some(start)
@@ -555,15 +555,6 @@ pub(super) fn death(created: u64, deleted: u64) -> Option<Timestamp> {
     }
 }
 
-/// The bytes of a column's values when 32-bit offsets address them (0 for other types).
-fn value_bytes(c: &ArrayRef) -> usize {
-    match c.data_type() {
-        DataType::Utf8 => spanned(c.as_string::<i32>().value_offsets()),
-        DataType::Binary => spanned(c.as_binary::<i32>().value_offsets()),
-        _ => 0,
-    }
-}
-
 /// Whether rows of these types can go to an open group: flat types, whose concatenation
 /// (when the group is sealed) can only fail by overflowing the 32-bit offsets of strings
 /// and binaries, which [`RowGroup::try_append`] keeps from happening.
@@ -581,12 +572,4 @@ pub fn appendable_type(t: &DataType) -> bool {
                 | DataType::BinaryView
                 | DataType::FixedSizeBinary(_)
         )
-}
-
-/// The bytes between the first and the last of `offsets` (of a possibly sliced array).
-fn spanned(offsets: &[i32]) -> usize {
-    match (offsets.first(), offsets.last()) {
-        (Some(&a), Some(&b)) => usize::try_from(b - a).unwrap_or(0),
-        _ => 0,
-    }
 }
