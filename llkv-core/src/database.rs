@@ -598,15 +598,16 @@ impl Database {
     /// filled the cache anew.
     pub fn catalog_epoch(&self, snap: &Snapshot) -> Option<u64> {
         let catalog = self.table_store(CATALOG_TABLE_ID)?;
-        let groups = catalog.groups();
         let cache = self.catalog_cache.lock();
         let c = cache.as_ref()?;
         let same = snap.read_ts >= c.newest
-            && c.key.len() == groups.len()
-            && c.key
-                .iter()
-                .zip(groups.iter())
-                .all(|(&(id, version), g)| id == g.id() && version == g.marks_version());
+            && catalog.read_groups(|groups| {
+                c.key.len() == groups.len()
+                    && c.key
+                        .iter()
+                        .zip(groups)
+                        .all(|(&(id, version), g)| id == g.id() && version == g.marks_version())
+            });
         same.then_some(c.epoch)
     }
 

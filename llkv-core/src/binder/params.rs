@@ -5,7 +5,7 @@
 //! plain literals of a cached statement shape). Where such a node is bound as a value,
 //! the binder puts an [`Expr::Param`] of the literal's type in the plan instead of the
 //! value, so the plan can run again with other values of those types
-//! ([`crate::plan::Plan::with_params`]).
+//! ([`crate::exec::ExecCtx::with_params`]).
 //!
 //! That is only sound if nothing else in the plan depends on the values. So every
 //! decision the binder makes from a parameter's value goes through this module and marks

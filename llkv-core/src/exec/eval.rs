@@ -60,10 +60,7 @@ fn evaluate_here(ctx: &ExecCtx<'_>, expr: &Expr, batch: &RecordBatch) -> Result<
     match expr {
         Expr::Column(i) => Ok(batch.column(*i).clone()),
         Expr::Literal(v) => Ok(v.to_array(n)),
-        Expr::Param { index, .. } => Err(Error::Execution(format!(
-            "parameter {} has no value (plans run after Plan::with_params)",
-            index + 1
-        ))),
+        Expr::Param { index, data_type } => Ok(ctx.param(*index, data_type)?.to_array(n)),
         Expr::Outer { levels, index, .. } => {
             let v = ctx.outer_value(*levels, *index)?;
             Ok(v.to_array(n))
@@ -269,12 +266,12 @@ fn in_subquery(
 }
 
 fn operand(ctx: &ExecCtx<'_>, e: &Expr, batch: &RecordBatch) -> Result<Operand> {
-    match e {
-        Expr::Literal(v) => {
+    match ctx.constant(e) {
+        Some(v) => {
             let a = v.to_array(1);
             Ok(Operand::Scalar(Scalar::new(a.clone()), a))
         }
-        other => Ok(Operand::Array(evaluate(ctx, other, batch)?)),
+        None => Ok(Operand::Array(evaluate(ctx, e, batch)?)),
     }
 }
 

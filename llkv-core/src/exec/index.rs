@@ -19,6 +19,7 @@ use arrow::datatypes::{
 };
 
 use crate::error::Result;
+use crate::exec::ExecCtx;
 use crate::plan::{BinaryOp, Expr};
 use crate::storage::{RowGroup, TableStore};
 use crate::txn::Snapshot;
@@ -41,13 +42,14 @@ impl IndexProbe {
     /// The first of `filters` an index can answer, over stored rows of type `schema`
     /// projected by `projection`; `None` if no filter qualifies.
     pub fn find(
+        ctx: &ExecCtx<'_>,
         schema: &Schema,
         projection: &[usize],
         filters: &[Expr],
         indexed: &[usize],
     ) -> Option<Self> {
         filters.iter().enumerate().find_map(|(used, f)| {
-            let (col, ranges) = match_filter(f, indexed)?;
+            let (col, ranges) = match_filter(ctx, f, indexed)?;
             let stored = *projection.get(col)?;
             let t = schema.fields().get(stored)?.data_type();
             let usable = ranges.iter().all(|(_, lit)| lit.data_type() == t);
@@ -228,14 +230,18 @@ fn partition(n: usize, pred: impl Fn(usize) -> bool) -> usize {
     lo
 }
 
-/// If `f` compares an indexed column with non-NULL constants: the column and one
-/// (operator, constant) per range to read.
-fn match_filter(f: &Expr, indexed: &[usize]) -> Option<(usize, Vec<(BinaryOp, ArrayRef)>)> {
+/// If `f` compares an indexed column with non-NULL constants (literals or parameters): the
+/// column and one (operator, constant) per range to read.
+fn match_filter(
+    ctx: &ExecCtx<'_>,
+    f: &Expr,
+    indexed: &[usize],
+) -> Option<(usize, Vec<(BinaryOp, ArrayRef)>)> {
     match f {
         Expr::Binary(op, l, r) if op.is_comparison() && *op != BinaryOp::NotEq => {
             let (c, v, op) = match (l.as_ref(), r.as_ref()) {
-                (Expr::Column(c), Expr::Literal(v)) => (*c, v, *op),
-                (Expr::Literal(v), Expr::Column(c)) => (*c, v, op.swap()),
+                (Expr::Column(c), v) => (*c, ctx.constant(v)?, *op),
+                (v, Expr::Column(c)) => (*c, ctx.constant(v)?, op.swap()),
                 _ => return None,
             };
             let range_op = matches!(
@@ -258,11 +264,10 @@ fn match_filter(f: &Expr, indexed: &[usize]) -> Option<(usize, Vec<(BinaryOp, Ar
             }
             let mut ranges = Vec::with_capacity(list.len());
             for item in list {
-                match item {
-                    // A NULL in the list never matches (the filter is NULL, not true).
-                    Expr::Literal(v) if v.is_null() => {}
-                    Expr::Literal(v) => ranges.push((BinaryOp::Eq, v.to_array(1))),
-                    _ => return None,
+                let v = ctx.constant(item)?;
+                // A NULL in the list never matches (the filter is NULL, not true).
+                if !v.is_null() {
+                    ranges.push((BinaryOp::Eq, v.to_array(1)));
                 }
             }
             Some((*c, ranges))

@@ -18,6 +18,7 @@ const TOP_K_MAX: usize = 65_536;
 mod join;
 mod keys;
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -51,27 +52,54 @@ pub struct Semantics {
     pub coercion: Coercion,
 }
 
-/// What one statement's execution needs: its snapshot, the dialect's rules, the rows of
-/// enclosing queries (for correlated subqueries) and cached subquery results.
+/// What one statement's execution needs: its snapshot, the dialect's rules, the values of
+/// its parameters, the rows of enclosing queries (for correlated subqueries) and cached
+/// subquery results.
 pub struct ExecCtx<'a> {
     /// The snapshot the statement reads.
     pub snap: Snapshot,
     /// The dialect's evaluation rules.
     pub semantics: Semantics,
+    /// The values of the plan's [`Expr::Param`]s, by index.
+    params: &'a [ScalarValue],
     outer: RefCell<Vec<(RecordBatch, usize)>>,
     cache: RefCell<HashMap<usize, Arc<Vec<ArrayRef>>>>,
-    _lifetime: std::marker::PhantomData<&'a ()>,
 }
 
 impl<'a> ExecCtx<'a> {
-    /// A context for one statement.
+    /// A context for one statement without parameters.
     pub fn new(snap: Snapshot, semantics: Semantics) -> Self {
         Self {
             snap,
             semantics,
+            params: &[],
             outer: RefCell::new(Vec::new()),
             cache: RefCell::new(HashMap::new()),
-            _lifetime: std::marker::PhantomData,
+        }
+    }
+
+    /// The same context, running a plan whose [`Expr::Param`] `i` has the value
+    /// `values[i]`. The plan runs as is: a plan bound once is not copied per execution.
+    pub fn with_params(mut self, values: &'a [ScalarValue]) -> Self {
+        self.params = values;
+        self
+    }
+
+    /// The value of parameter `index`, which was bound as `data_type`
+    /// ([`crate::plan::param_value`]).
+    pub fn param(&self, index: usize, data_type: &DataType) -> Result<Cow<'a, ScalarValue>> {
+        crate::plan::param_value(self.params, index, data_type)
+    }
+
+    /// The value of `e` if it is a constant: a literal, or a parameter with a usable value.
+    pub fn constant<'e>(&self, e: &'e Expr) -> Option<Cow<'e, ScalarValue>>
+    where
+        'a: 'e,
+    {
+        match e {
+            Expr::Literal(v) => Some(Cow::Borrowed(v)),
+            Expr::Param { index, data_type } => self.param(*index, data_type).ok(),
+            _ => None,
         }
     }
 
@@ -175,7 +203,7 @@ pub fn execute<'c>(ctx: &'c ExecCtx<'_>, plan: &'c Plan) -> Result<BatchStream<'
             ..
         } => {
             let schema = schema.clone();
-            let probe = index::IndexProbe::find(store.schema(), projection, filters, indexed);
+            let probe = index::IndexProbe::find(ctx, store.schema(), projection, filters, indexed);
             if let Some(found) = probe
                 .as_ref()
                 .map(|p| p.hash_rows(store, &ctx.snap))
@@ -364,7 +392,7 @@ fn scan_group(
     probe: Option<&index::IndexProbe>,
     schema: &SchemaRef,
 ) -> Result<Option<RecordBatch>> {
-    if group.num_rows() == 0 || pruned(group, projection, filters) {
+    if group.num_rows() == 0 || pruned(ctx, group, projection, filters) {
         return Ok(None);
     }
     if let Some(probe) = probe {
@@ -410,9 +438,9 @@ fn scan_rows(
         return Ok(None);
     }
     let n = rows.len();
-    let cols = columns_at(group.batch(), projection, &UInt32Array::from(rows))?;
+    let cols = columns_at(group.batch(), projection, rows)?;
     let mut out = batch_with(schema, cols, n)?;
-    for list in filters {
+    for list in filters.iter().filter(|l| !l.is_empty()) {
         out = filter_batch(ctx, &out, list)?;
     }
     Ok((out.num_rows() > 0).then_some(out))
@@ -423,18 +451,17 @@ fn scan_rows(
 pub(crate) fn columns_at(
     batch: &RecordBatch,
     projection: &[usize],
-    rows: &UInt32Array,
+    rows: impl AsRef<[u32]> + Into<Vec<u32>>,
 ) -> Result<Vec<ArrayRef>> {
-    let values = rows.values();
+    let values = rows.as_ref();
     let (Some(&first), Some(&last)) = (values.first(), values.last()) else {
         return Ok(projection
             .iter()
             .map(|&i| batch.column(i).slice(0, 0))
             .collect());
     };
-    let n = rows.len();
-    let run = rows.null_count() == 0
-        && last.checked_sub(first).is_some_and(|d| d as usize + 1 == n)
+    let n = values.len();
+    let run = last.checked_sub(first).is_some_and(|d| d as usize + 1 == n)
         && values.windows(2).all(|w| w[0] < w[1]);
     if run {
         return Ok(projection
@@ -442,20 +469,32 @@ pub(crate) fn columns_at(
             .map(|&i| batch.column(i).slice(first as usize, n))
             .collect());
     }
+    let rows = UInt32Array::from(rows.into());
     Ok(projection
         .iter()
-        .map(|&i| compute::take(batch.column(i).as_ref(), rows, None))
+        .map(|&i| compute::take(batch.column(i).as_ref(), &rows, None))
         .collect::<std::result::Result<_, _>>()?)
 }
 
 /// True if the statistics prove no row of the group passes `filters`.
-pub(crate) fn pruned(group: &RowGroup, projection: &[usize], filters: &[Expr]) -> bool {
+pub(crate) fn pruned(
+    ctx: &ExecCtx<'_>,
+    group: &RowGroup,
+    projection: &[usize],
+    filters: &[Expr],
+) -> bool {
     use std::cmp::Ordering::*;
     for f in filters {
         let Expr::Binary(op, l, r) = f else { continue };
         let (col, lit, op) = match (l.as_ref(), r.as_ref()) {
-            (Expr::Column(c), Expr::Literal(v)) => (*c, v, *op),
-            (Expr::Literal(v), Expr::Column(c)) => (*c, v, op.swap()),
+            (Expr::Column(c), v) => match ctx.constant(v) {
+                Some(v) => (*c, v, *op),
+                None => continue,
+            },
+            (v, Expr::Column(c)) => match ctx.constant(v) {
+                Some(v) => (*c, v, op.swap()),
+                None => continue,
+            },
             _ => continue,
         };
         let Some(stats) = projection.get(col).and_then(|&i| group.stats().get(i)) else {

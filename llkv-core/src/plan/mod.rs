@@ -5,6 +5,7 @@
 //! executor never looks at names or guesses types.
 
 mod params;
+pub use params::param_value;
 pub mod prune;
 pub mod pushdown;
 
@@ -127,8 +128,8 @@ pub enum Expr {
     /// A constant.
     Literal(ScalarValue),
     /// A statement parameter: the `index`-th value given with the statement (a plain
-    /// literal of a cached statement shape, or a `?` placeholder). Plans are run only after
-    /// [`Plan::with_params`] has replaced every parameter with its value.
+    /// literal of a cached statement shape, or a `?` placeholder). The executor reads its
+    /// value from the statement's context ([`crate::exec::ExecCtx::with_params`]).
     Param {
         /// Its position among the statement's parameters.
         index: usize,
@@ -534,6 +535,37 @@ impl Plan {
             | Plan::Sort { input, .. }
             | Plan::Limit { input, .. }
             | Plan::Distinct { input } => input.schema(),
+        }
+    }
+
+    /// Names the plan's output columns as `names` says (a schema with the same column
+    /// types), in the node that makes the output batches: through filters, sorts, limits
+    /// and `DISTINCT`, which pass their input's batches on. A query's result then needs
+    /// no renaming per run. Nothing changes if the types differ.
+    pub fn name_output(&mut self, names: &SchemaRef) {
+        let same_types = |s: &SchemaRef| {
+            s.fields().len() == names.fields().len()
+                && s.fields()
+                    .iter()
+                    .zip(names.fields())
+                    .all(|(a, b)| a.data_type() == b.data_type())
+        };
+        match self {
+            Plan::Scan { schema, .. }
+            | Plan::Range { schema, .. }
+            | Plan::Values { schema, .. }
+            | Plan::Project { schema, .. }
+            | Plan::Aggregate { schema, .. }
+            | Plan::Join { schema, .. }
+            | Plan::SetOp { schema, .. } => {
+                if same_types(schema) {
+                    *schema = names.clone();
+                }
+            }
+            Plan::Filter { input, .. }
+            | Plan::Sort { input, .. }
+            | Plan::Limit { input, .. }
+            | Plan::Distinct { input } => input.name_output(names),
         }
     }
 }

@@ -1,15 +1,44 @@
 //! Statement parameters in plans: finding them, and putting values in their place.
 //!
-//! A plan bound once for a statement shape ([`Expr::Param`] where the literals were) is
-//! copied with each execution's values before it runs, so the executor only ever sees
-//! literals.
+//! A plan bound once for a statement shape ([`Expr::Param`] where the literals were) runs
+//! as is: the executor reads each parameter's value from its context
+//! ([`crate::exec::ExecCtx::with_params`]), so a kept plan is not copied per execution.
+//! Putting values in a copy ([`Expr::with_params`], [`Plan::with_params`]) is for the
+//! binder, which folds constant expressions with their values.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
+use arrow::datatypes::DataType;
 use llkv_traits::ScalarValue;
 
 use super::{AggregateCall, Expr, Plan, SortKey, Subquery};
 use crate::error::{Error, Result};
+
+/// The value of parameter `index` among `values`, for a parameter bound as `data_type`: a
+/// NULL takes that type; a value of another type, or a missing one, is an error.
+pub fn param_value<'v>(
+    values: &'v [ScalarValue],
+    index: usize,
+    data_type: &DataType,
+) -> Result<Cow<'v, ScalarValue>> {
+    let v = values
+        .get(index)
+        .ok_or_else(|| Error::Execution(format!("no value for parameter {}", index + 1)))?;
+    if v.data_type() == *data_type {
+        Ok(Cow::Borrowed(v))
+    } else if v.is_null() {
+        Ok(Cow::Owned(
+            ScalarValue::null_of(data_type).unwrap_or(ScalarValue::Null),
+        ))
+    } else {
+        Err(Error::Type(format!(
+            "parameter {} was bound as {data_type}, got a value of type {}",
+            index + 1,
+            v.data_type()
+        )))
+    }
+}
 
 impl Expr {
     /// True if this expression (or a subquery in it) has a [`Expr::Param`].
@@ -36,20 +65,7 @@ impl Expr {
         };
         Ok(match self {
             Expr::Param { index, data_type } => {
-                let v = params.get(*index).ok_or_else(|| {
-                    Error::Execution(format!("no value for parameter {}", index + 1))
-                })?;
-                if v.data_type() == *data_type {
-                    Expr::Literal(v.clone())
-                } else if v.is_null() {
-                    Expr::Literal(ScalarValue::null_of(data_type).unwrap_or(ScalarValue::Null))
-                } else {
-                    return Err(Error::Type(format!(
-                        "parameter {} was bound as {data_type}, got a value of type {}",
-                        index + 1,
-                        v.data_type()
-                    )));
-                }
+                Expr::Literal(param_value(params, *index, data_type)?.into_owned())
             }
             Expr::Column(_) | Expr::Outer { .. } | Expr::Literal(_) => self.clone(),
             Expr::Binary(op, a, b) => Expr::Binary(*op, m(a)?, m(b)?),

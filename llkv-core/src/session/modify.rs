@@ -29,6 +29,10 @@ pub(crate) struct BoundModify {
     store: Arc<TableStore>,
     /// The `WHERE` condition over the table's columns.
     filter: Option<Expr>,
+    /// Its conjuncts (one of them may be answered by an index).
+    conjuncts: Vec<Expr>,
+    /// Every column of the table, in order (the rows are read whole).
+    projection: Vec<usize>,
     /// `UPDATE`: (column, new value) per assigned column; `None` for `DELETE`.
     sets: Option<Vec<(usize, Expr)>>,
     /// Columns that lead a key or an index.
@@ -134,9 +138,15 @@ fn bind_modify(
     }
     let indexed = indexed_columns(s, t, &meta)?;
     let reusable = binder.params_reusable();
+    let mut conjuncts = Vec::new();
+    if let Some(f) = &filter {
+        f.clone().split_conjuncts(&mut conjuncts);
+    }
     Ok((
         BoundModify {
             schema: meta.schema(),
+            projection: (0..store.schema().fields().len()).collect(),
+            conjuncts,
             meta,
             store,
             filter,
@@ -157,25 +167,16 @@ impl BoundModify {
         values: &[ScalarValue],
     ) -> Result<StatementResult> {
         let (meta, store) = (&self.meta, &self.store);
-        let filter = self
-            .filter
-            .as_ref()
-            .map(|f| f.with_params(values))
-            .transpose()?;
-        let ctx = ExecCtx::new(t.snap, s.semantics());
+        let ctx = ExecCtx::new(t.snap, s.semantics()).with_params(values);
         // Phase 1: find the rows (and, for UPDATE, compute every new row version) from the
         // statement's snapshot.
-        let matches = matching_rows(&ctx, store, filter.as_ref(), &self.indexed)?;
+        let matches = self.matching_rows(&ctx)?;
         let mut new_batches: Vec<RecordBatch> = Vec::new();
         if let Some(sets) = &self.sets {
-            let sets = sets
-                .iter()
-                .map(|(i, e)| Ok((*i, e.with_params(values)?)))
-                .collect::<Result<Vec<_>>>()?;
             new_batches.reserve(matches.len());
             for (_, _, batch) in &matches {
                 let mut cols = batch.columns().to_vec();
-                for (i, e) in &sets {
+                for (i, e) in sets {
                     let v = eval::evaluate(&ctx, e, batch)?;
                     cols[*i] = eval::cast_value(&ctx, &v, &meta.columns[*i].data_type)?;
                 }
@@ -210,85 +211,83 @@ impl BoundModify {
     }
 }
 
-/// The rows of each group of `store` that `snap` sees and `filter` accepts.
-fn matching_rows(
-    ctx: &ExecCtx<'_>,
-    store: &TableStore,
-    filter: Option<&Expr>,
-    indexed: &[usize],
-) -> Result<Vec<(Arc<RowGroup>, UInt32Array, RecordBatch)>> {
-    // A conjunct comparing an indexed column with constants picks the candidate rows by
-    // binary search (exec::index), as in scans.
-    let mut conjuncts = Vec::new();
-    if let Some(f) = filter {
-        f.clone().split_conjuncts(&mut conjuncts);
-    }
-    let projection: Vec<usize> = (0..store.schema().fields().len()).collect();
-    let probe = IndexProbe::find(store.schema(), &projection, &conjuncts, indexed);
-    // An equality on a key: only the rows the table's hash index finds (visible, with the
-    // key). If that equality is the whole filter, it is answered.
-    let hashed = probe.as_ref().map(|p| p.hash_rows(store, &ctx.snap));
-    let answered = matches!(hashed, Some(Ok(Some(_)))) && conjuncts.len() == 1;
-    let filter = filter.filter(|_| !answered);
-    let (groups, mut hashed) = match hashed.transpose()? {
-        Some(Some(found)) => {
-            let (groups, rows): (Vec<_>, Vec<_>) = found.into_iter().unzip();
-            (groups, Some(rows.into_iter()))
-        }
-        _ => (store.groups(), None),
-    };
-    let mut out = Vec::new();
-    for g in groups {
-        let candidates = hashed.as_mut().and_then(|h| h.next());
-        // Rows the hash index answered hold the key: statistics cannot rule them out.
-        if g.num_rows() == 0 || (!answered && crate::exec::pruned(&g, &projection, &conjuncts)) {
-            continue;
-        }
-        let idx: UInt32Array = match (&probe, candidates) {
-            (_, Some(rows)) => rows.into(),
-            (Some(p), None) => g.visible_among(&ctx.snap, &p.rows(&g)?).into(),
-            (None, None) => g
-                .visibility(&ctx.snap)
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| *v == Some(true))
-                .map(|(i, _)| i as u32)
-                .collect(),
-        };
-        if idx.is_empty() {
-            continue;
-        }
-        let cols = crate::exec::columns_at(g.batch(), &projection, &idx)?;
-        let batch = RecordBatch::try_new_with_options(
-            g.batch().schema(),
-            cols,
-            &RecordBatchOptions::new().with_row_count(Some(idx.len())),
-        )?;
-        let (idx, batch) = match filter {
-            None => (idx, batch),
-            Some(f) => {
-                let v = eval::evaluate(ctx, f, &batch)?;
-                let mask = v.as_boolean_opt().ok_or_else(|| {
-                    Error::Type(format!(
-                        "a condition must be boolean, found {}",
-                        v.data_type()
-                    ))
-                })?;
-                let mask = eval::null_as_false(mask);
-                if mask.true_count() == batch.num_rows() {
-                    (idx, batch)
-                } else {
-                    let kept = arrow::compute::filter(&idx, &mask)?;
-                    let kept = kept.as_primitive::<arrow::datatypes::UInt32Type>().clone();
-                    (kept, arrow::compute::filter_record_batch(&batch, &mask)?)
-                }
+impl BoundModify {
+    /// The rows of each group of the table that the snapshot sees and the filter accepts.
+    fn matching_rows(
+        &self,
+        ctx: &ExecCtx<'_>,
+    ) -> Result<Vec<(Arc<RowGroup>, UInt32Array, RecordBatch)>> {
+        let (store, conjuncts, projection) = (&self.store, &self.conjuncts, &self.projection);
+        // A conjunct comparing an indexed column with constants picks the candidate rows by
+        // binary search (exec::index), as in scans.
+        let probe = IndexProbe::find(ctx, store.schema(), projection, conjuncts, &self.indexed);
+        // An equality on a key: only the rows the table's hash index finds (visible, with the
+        // key). If that equality is the whole filter, it is answered.
+        let hashed = probe.as_ref().map(|p| p.hash_rows(store, &ctx.snap));
+        let answered = matches!(hashed, Some(Ok(Some(_)))) && conjuncts.len() == 1;
+        let filter = self.filter.as_ref().filter(|_| !answered);
+        let (groups, mut hashed) = match hashed.transpose()? {
+            Some(Some(found)) => {
+                let (groups, rows): (Vec<_>, Vec<_>) = found.into_iter().unzip();
+                (groups, Some(rows.into_iter()))
             }
+            _ => (store.groups(), None),
         };
-        if !idx.is_empty() {
-            out.push((g, idx, batch));
+        let mut out = Vec::new();
+        for g in groups {
+            let candidates = hashed.as_mut().and_then(|h| h.next());
+            // Rows the hash index answered hold the key: statistics cannot rule them out.
+            if g.num_rows() == 0
+                || (!answered && crate::exec::pruned(ctx, &g, projection, conjuncts))
+            {
+                continue;
+            }
+            let idx: UInt32Array = match (&probe, candidates) {
+                (_, Some(rows)) => rows.into(),
+                (Some(p), None) => g.visible_among(&ctx.snap, &p.rows(&g)?).into(),
+                (None, None) => g
+                    .visibility(&ctx.snap)
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| *v == Some(true))
+                    .map(|(i, _)| i as u32)
+                    .collect(),
+            };
+            if idx.is_empty() {
+                continue;
+            }
+            let cols = crate::exec::columns_at(g.batch(), projection, idx.values().as_ref())?;
+            let batch = RecordBatch::try_new_with_options(
+                g.batch().schema(),
+                cols,
+                &RecordBatchOptions::new().with_row_count(Some(idx.len())),
+            )?;
+            let (idx, batch) = match filter {
+                None => (idx, batch),
+                Some(f) => {
+                    let v = eval::evaluate(ctx, f, &batch)?;
+                    let mask = v.as_boolean_opt().ok_or_else(|| {
+                        Error::Type(format!(
+                            "a condition must be boolean, found {}",
+                            v.data_type()
+                        ))
+                    })?;
+                    let mask = eval::null_as_false(mask);
+                    if mask.true_count() == batch.num_rows() {
+                        (idx, batch)
+                    } else {
+                        let kept = arrow::compute::filter(&idx, &mask)?;
+                        let kept = kept.as_primitive::<arrow::datatypes::UInt32Type>().clone();
+                        (kept, arrow::compute::filter_record_batch(&batch, &mask)?)
+                    }
+                }
+            };
+            if !idx.is_empty() {
+                out.push((g, idx, batch));
+            }
         }
+        Ok(out)
     }
-    Ok(out)
 }
 
 /// Columns that lead a key or an index of the table: lookups on them can binary-search.

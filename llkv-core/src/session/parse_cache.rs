@@ -19,6 +19,7 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use hashbrown::HashMap;
+use smallvec::SmallVec;
 use sqlparser::ast::{Expr, Statement, Value, visit_expressions, visit_expressions_mut};
 
 use crate::binder::types::number_literal;
@@ -58,7 +59,7 @@ struct Template {
 pub(crate) struct Scanned<'a> {
     /// The text with each literal replaced by a marker of its kind.
     pub(crate) shape: String,
-    literals: Vec<Literal<'a>>,
+    literals: SmallVec<[Literal<'a>; 4]>,
 }
 
 impl Scanned<'_> {
@@ -242,20 +243,23 @@ pub(crate) fn scan(sql: &str) -> Option<Scanned<'_>> {
     }
     let b = sql.as_bytes();
     let mut shape = String::with_capacity(sql.len());
-    let mut literals = Vec::new();
+    let mut literals = SmallVec::new();
     let (mut line, mut column) = (1u64, 1u64);
     // `copied` is where the text not yet copied to `shape` starts.
     let (mut i, mut copied) = (0usize, 0usize);
-    // Advances the position over `sql[from..to]`.
+    // Advances the position over `sql[from..to]`: a line per newline, a column per
+    // character after the last one (counting bytes that do not continue a character).
     let advance = |from: usize, to: usize, line: &mut u64, column: &mut u64| {
-        for &c in &b[from..to] {
-            if c == b'\n' {
-                *line += 1;
+        let text = &b[from..to];
+        let rest = match text.iter().rposition(|&c| c == b'\n') {
+            Some(last) => {
+                *line += text.iter().filter(|&&c| c == b'\n').count() as u64;
                 *column = 1;
-            } else if c & 0xC0 != 0x80 {
-                *column += 1;
+                &text[last + 1..]
             }
-        }
+            None => text,
+        };
+        *column += rest.iter().filter(|&&c| c & 0xC0 != 0x80).count() as u64;
     };
     while i < b.len() {
         let c = b[i];

@@ -59,7 +59,7 @@ impl Prepared {
                 }
                 let bound = binder.bind_query(q)?;
                 let reusable = binder.params_reusable();
-                let plan = crate::plan::prune::prune_columns(bound.plan);
+                let mut plan = crate::plan::prune::prune_columns(bound.plan);
                 let plan_schema = plan.schema();
                 let schema = Arc::new(Schema::new(
                     plan_schema
@@ -69,6 +69,7 @@ impl Prepared {
                         .map(|(f, n)| Field::new(n, f.data_type().clone(), true))
                         .collect::<Vec<_>>(),
                 ));
+                plan.name_output(&schema);
                 Ok((Prepared::Query { plan, schema }, reusable))
             }
             Statement::Update { .. } => {
@@ -92,15 +93,15 @@ impl Prepared {
     ) -> Result<StatementResult> {
         match self {
             Prepared::Query { plan, schema } => {
-                let ctx = ExecCtx::new(t.snap, s.semantics());
-                let batches = if plan.has_params() {
-                    collect(&ctx, &plan.with_params(values)?)?
-                } else {
-                    collect(&ctx, plan)?
-                };
+                let ctx = ExecCtx::new(t.snap, s.semantics()).with_params(values);
+                let batches = collect(&ctx, plan)?;
+                // Batches of the node `name_output` named need no renaming.
                 let batches = batches
                     .into_iter()
-                    .map(|b| rename(schema, b))
+                    .map(|b| match Arc::ptr_eq(b.schema_ref(), schema) {
+                        true => Ok(b),
+                        false => rename(schema, b),
+                    })
                     .collect::<Result<Vec<_>>>()?;
                 Ok(StatementResult::Query(QueryResult {
                     schema: schema.clone(),

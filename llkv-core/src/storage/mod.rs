@@ -215,6 +215,12 @@ impl TableStore {
         self.groups.read().list.clone()
     }
 
+    /// `f` of the row groups, in table order, without copying the list (the table's
+    /// group list is locked for reading meanwhile: `f` must not write to this table).
+    pub fn read_groups<R>(&self, f: impl FnOnce(&[Arc<RowGroup>]) -> R) -> R {
+        f(&self.groups.read().list)
+    }
+
     /// True if a hash index over exactly `columns` has been built (see
     /// [`TableStore::probe_keys`]).
     pub fn has_key_index(&self, columns: &[usize]) -> bool {
@@ -271,7 +277,8 @@ impl TableStore {
         let Some(ix) = guard.indexes.iter().find(|ix| ix.columns() == columns) else {
             return Ok(None);
         };
-        let mut found: Vec<(usize, u32, u32)> = Vec::new();
+        // Mostly one row per key (a unique key's visible version).
+        let mut found: Vec<(usize, u32, u32)> = Vec::with_capacity(hashes.len());
         for (k, &h) in hashes.iter().enumerate() {
             if keys.iter().any(|c| c.is_null(k)) {
                 continue;
