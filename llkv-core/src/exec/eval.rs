@@ -16,6 +16,7 @@ use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use arrow::error::ArrowError;
 use arrow::row::{RowConverter, SortField};
 use hashbrown::HashSet;
+use llkv_kernels::arith::{ArithOp, ArithOptions, arith_datum};
 use llkv_kernels::compare::{CmpOp, compare_datum};
 use llkv_traits::{Coercion, DivisionByZero, IntegerOverflow, ScalarValue};
 
@@ -376,6 +377,18 @@ fn binary_arrays(ctx: &ExecCtx<'_>, op: BinaryOp, lo: &Operand, ro: &Operand) ->
                 )?,
             ))
         }
+        // The primitive types run on llkv-kernels' checked arithmetic (stamped out per
+        // type and CPU level, with the dialect's overflow rule); others (decimals, dates
+        // and intervals) on Arrow's kernels below.
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul if kernel_arith_type(lt) => {
+            let op = match op {
+                BinaryOp::Add => ArithOp::Add,
+                BinaryOp::Sub => ArithOp::Sub,
+                _ => ArithOp::Mul,
+            };
+            let opts = ArithOptions::new(ctx.semantics.overflow, DivisionByZero::Null);
+            Ok(arith_datum(l, r, op, opts)?)
+        }
         BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul => {
             let f = match op {
                 BinaryOp::Add => numeric::add,
@@ -396,6 +409,23 @@ fn binary_arrays(ctx: &ExecCtx<'_>, op: BinaryOp, lo: &Operand, ro: &Operand) ->
         }
         BinaryOp::Div | BinaryOp::Mod => divide(ctx, op, lo, ro),
     }
+}
+
+/// True for the types llkv-kernels' arithmetic takes: the integers and floats.
+fn kernel_arith_type(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::UInt8
+            | DataType::UInt16
+            | DataType::UInt32
+            | DataType::UInt64
+            | DataType::Float32
+            | DataType::Float64
+    )
 }
 
 /// A scalar operand as a full-length array (the other operand gives the length).
