@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, Int32Array, PrimitiveArray,
-    RecordBatch, Scalar, StringArray, UInt32Array,
+    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, Int32Array, Int64Array,
+    PrimitiveArray, RecordBatch, Scalar, StringArray, UInt32Array,
 };
 use arrow::compute::kernels::{cmp, numeric};
 use arrow::datatypes::{
@@ -242,6 +242,41 @@ fn filter_take_one<T: Draw>() {
 #[test]
 fn filter_and_take_match_arrow() {
     for_all_types!(filter_take_one);
+}
+
+/// Filters of a million 8-byte values, larger than the caches: every density, value slices
+/// at odd offsets (so the output's alignment moves), masks with runs of empty and full words.
+#[test]
+fn large_filters_match_arrow() {
+    let r = &mut rng();
+    let base: Int64Array = (0..1_200_000u32)
+        .map(|i| (i % 97 != 0).then(|| r.random::<i64>()))
+        .collect();
+    let floats: Float64Array = (0..1_200_000u32)
+        .map(|i| Some(f64::from(i) * 0.5))
+        .collect();
+    for (off, sel) in [(0, 0.5), (1, 0.97), (3, 1.0), (5, 0.3), (7, 0.75)] {
+        let len = 1_100_000 - off * 1000;
+        let a = base.slice(off, len);
+        let f = floats.slice(off, len);
+        let m: BooleanArray = (0..len)
+            .map(|i| {
+                // Stretches of empty and full words between random ones.
+                let block = (i / 4096) % 5;
+                Some(match block {
+                    0 => false,
+                    1 => true,
+                    _ => r.random_bool(sel),
+                })
+            })
+            .collect();
+        let want = arrow::compute::filter(&a, &m).expect("arrow");
+        let got = select::filter(&a, &m).expect("filter");
+        assert_eq!(got.as_ref(), want.as_ref(), "i64 off {off} sel {sel}");
+        let want = arrow::compute::filter(&f, &m).expect("arrow");
+        let got = select::filter(&f, &m).expect("filter");
+        assert_eq!(got.as_ref(), want.as_ref(), "f64 off {off} sel {sel}");
+    }
 }
 
 #[test]
