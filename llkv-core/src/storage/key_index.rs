@@ -17,6 +17,7 @@
 use arrow::array::{Array, ArrayRef, RecordBatch};
 use arrow::datatypes::DataType;
 use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 use llkv_kernels::hash::hash_columns_into;
 use smallvec::SmallVec;
 
@@ -192,8 +193,9 @@ impl KeyIndex {
                 continue;
             }
             let loc = pack(id, first + row);
-            match self.entries.find_mut(h, |e| e.0 == h) {
-                Some(e) => {
+            match self.entries.entry(h, |e| e.0 == h, |e| e.0) {
+                Entry::Occupied(mut o) => {
+                    let e = o.get_mut();
                     if self.stale > 0 {
                         let dropped = e.1.retain(|l| live(unpack(l).0));
                         self.len -= dropped;
@@ -206,9 +208,8 @@ impl KeyIndex {
                     }
                     e.1.push(loc);
                 }
-                None => {
-                    self.entries
-                        .insert_unique(h, (h, Locations::one(loc)), |e| e.0);
+                Entry::Vacant(v) => {
+                    v.insert((h, Locations::one(loc)));
                 }
             }
             self.len += 1;
@@ -245,6 +246,9 @@ impl KeyIndex {
         self.entries.clear();
         self.len = 0;
         self.stale = 0;
+        // Sized once for every row: growing by doubling would move every entry again.
+        let rows = groups.iter().map(|g| g.num_rows()).sum();
+        self.entries.reserve(rows, |e| e.0);
         for g in groups {
             self.add_group(g, &|_| true)?;
         }
