@@ -22,6 +22,7 @@ use parking_lot::Mutex;
 
 use super::Horizon;
 use super::appender::{ColumnAppender, offset_bytes_of};
+use super::prefetch::RowSlots;
 use crate::error::{Error, Result};
 use crate::txn::{NEVER, PENDING_BIT, Snapshot, Timestamp};
 
@@ -70,6 +71,9 @@ pub struct RowGroup {
     /// What compaction last learned from the marks, valid while `marks_version` is
     /// unchanged: a full group is then checked without reading its marks again.
     summary: Mutex<Option<MarkSummary>>,
+    /// Where each column keeps a row's value, for [`RowGroup::prefetch_row`]; set on
+    /// first use, of a sealed group only.
+    slots: OnceLock<RowSlots>,
 }
 
 /// The rows written to an open group so far (until it is sealed: its `data` is set).
@@ -252,6 +256,7 @@ impl RowGroup {
             settled: Mutex::new(Settled::default()),
             marks_version: AtomicU64::new(0),
             summary: Mutex::new(None),
+            slots: OnceLock::new(),
         }
     }
 
@@ -511,6 +516,33 @@ impl RowGroup {
         !s.pending
             && (s.newest <= horizon.published
                 || (s.newest == horizon.committing && s.below_newest <= horizon.published))
+    }
+
+    /// Asks the CPU to start loading row `row`'s marks and its value in every column (of
+    /// strings, the offsets), so that a point lookup's misses overlap instead of following
+    /// each other. Does nothing for an open group (a write buffer: recent, in cache).
+    pub(super) fn prefetch_row(&self, row: usize) {
+        let Some(batch) = self.data.get() else {
+            return;
+        };
+        if row < batch.num_rows() {
+            let marks =
+                [&self.created[row], &self.deleted[row]].map(|m| m.as_ptr().cast_const().cast());
+            self.slots
+                .get_or_init(|| RowSlots::of(batch))
+                .fetch(row, marks);
+        }
+    }
+
+    /// False if some row is certainly not dead to every snapshot, whatever the horizon: a
+    /// created row with no delete, or with a pending one. Stops at the first such row, so
+    /// on a group with live rows it reads a few marks, where [`RowGroup::all_dead`] (and
+    /// [`RowGroup::is_settled`]) read them all once per change of the marks.
+    pub(super) fn may_be_all_dead(&self) -> bool {
+        self.created()
+            .iter()
+            .zip(self.deleted())
+            .all(|(c, d)| death(c.load(Ordering::Acquire), d.load(Ordering::Acquire)).is_some())
     }
 
     /// True if every row is dead to every snapshot reading at `oldest` or later.

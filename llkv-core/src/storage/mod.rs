@@ -16,6 +16,7 @@ mod appender;
 pub mod group;
 pub mod key_index;
 pub mod persist;
+mod prefetch;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -288,6 +289,9 @@ impl TableStore {
                 let Some(&pos) = guard.positions.get(&group) else {
                     continue;
                 };
+                // The marks are read next, then the key and the other columns the caller
+                // wants: start loading them all now.
+                guard.list[pos].prefetch_row(row as usize);
                 if let Some(keep) = keep {
                     let g = &guard.list[pos];
                     let (c, d) = (&g.created()[row as usize], &g.deleted()[row as usize]);
@@ -500,13 +504,18 @@ fn compact_list(
     removed: &mut Vec<Arc<RowGroup>>,
     added: &mut Vec<Arc<RowGroup>>,
 ) -> Result<()> {
-    // Drop groups that nobody can see any more. Each group's marks are read once: the
-    // merge pass below works from (size tier, settled) per group.
+    // Drop groups that nobody can see any more, then merge. Whether a group is settled
+    // takes a pass over all its marks (remembered until they change), so it is asked
+    // only where the answer matters: of a group that may be all dead (a short look finds
+    // a live row in most groups), and of the groups of a run that tiers and sizes alone
+    // would merge. Asked of every group, a commit whose deletes touch many big groups
+    // read every mark of each of them.
     let mut kept = Vec::with_capacity(groups.len());
-    let mut info: Vec<(u32, bool)> = Vec::with_capacity(groups.len());
+    // Per kept group: its size tier, and whether it is settled if that was asked.
+    let mut info: Vec<(u32, Option<bool>)> = Vec::with_capacity(groups.len());
     for g in groups.drain(..) {
-        let settled = g.is_settled(horizon);
-        if settled && g.all_dead(horizon.oldest) {
+        let settled = g.may_be_all_dead().then(|| g.is_settled(horizon));
+        if settled == Some(true) && g.all_dead(horizon.oldest) {
             removed.push(g);
         } else {
             info.push((size_tier(g.num_rows()), settled));
@@ -524,13 +533,23 @@ fn compact_list(
     let mut i = 0;
     while i + MERGE_FAN_IN <= groups.len() {
         let tier = info[i].0;
+        // The run by tier and size first, then cut at its first group not settled.
         let (mut end, mut rows) = (i, 0);
         while end < groups.len()
-            && info[end] == (tier, true)
+            && info[end].0 == tier
             && rows + groups[end].num_rows() <= ROW_GROUP_ROWS
         {
             rows += groups[end].num_rows();
             end += 1;
+        }
+        if end - i >= MERGE_FAN_IN {
+            end = (i..end)
+                .find(|&j| {
+                    !*info[j]
+                        .1
+                        .get_or_insert_with(|| groups[j].is_settled(horizon))
+                })
+                .unwrap_or(end);
         }
         if end - i < MERGE_FAN_IN {
             i += 1;
@@ -541,7 +560,7 @@ fn compact_list(
         let merged = (merged.num_rows() > 0).then(|| Arc::new(merged));
         info.splice(
             i..end,
-            merged.iter().map(|g| (size_tier(g.num_rows()), true)),
+            merged.iter().map(|g| (size_tier(g.num_rows()), Some(true))),
         );
         if let Some(merged) = merged {
             added.push(merged.clone());

@@ -159,15 +159,18 @@ fn a_remembered_summary_follows_every_change_of_the_marks() {
     let g = one_row(1, 3, NEVER);
     assert!(g.is_settled(&HORIZON));
     assert!(!g.all_dead(HORIZON.oldest));
+    assert!(!g.may_be_all_dead(), "a live row");
     // A running transaction deletes the row: the summary read before must not answer.
     g.deleted()[0].store(PENDING_BIT | 9, Ordering::Release);
     g.mark_dirty();
     assert!(!g.is_settled(&HORIZON));
     assert!(!g.all_dead(HORIZON.oldest));
+    assert!(!g.may_be_all_dead(), "a pending delete");
     // It commits at 4: settled and dead to snapshots at 4; at 3, still seen.
     g.deleted()[0].store(4, Ordering::Release);
     g.mark_dirty();
     assert!(g.is_settled(&HORIZON));
+    assert!(g.may_be_all_dead());
     assert!(g.all_dead(4));
     assert!(!g.all_dead(3));
     // A mark stamped by the committing transaction is final, one of a later commit not.
@@ -186,4 +189,33 @@ fn a_remembered_summary_follows_every_change_of_the_marks() {
         !g.is_settled(&committing),
         "5 is neither published nor committing"
     );
+}
+
+#[test]
+fn big_groups_drop_when_all_dead_and_stay_with_one_live_row() {
+    let store = TableStore::new(1, schema());
+    // Two full groups (a tier that never merges): every row deleted at 3 in both, but
+    // the last row of the second is still live.
+    let full = |base: i64, last_live: bool| {
+        let col: ArrayRef = Arc::new(Int64Array::from_iter_values(
+            base..base + ROW_GROUP_ROWS as i64,
+        ));
+        let deleted: Box<[AtomicU64]> = (0..ROW_GROUP_ROWS)
+            .map(|i| {
+                let live = last_live && i + 1 == ROW_GROUP_ROWS;
+                AtomicU64::new(if live { NEVER } else { 3 })
+            })
+            .collect();
+        Arc::new(RowGroup::with_marks(
+            RecordBatch::try_new(schema(), vec![col]).expect("batch"),
+            (0..ROW_GROUP_ROWS).map(|_| AtomicU64::new(2)).collect(),
+            deleted,
+            None,
+        ))
+    };
+    store.replace_groups(vec![full(0, false), full(1_000_000, true)]);
+    let removed = store.compact(&HORIZON).expect("compact");
+    assert_eq!(removed.len(), 1);
+    assert_eq!(keys(&store)[0][0], 1_000_000);
+    assert_eq!(found(&store, (1_000_000 + ROW_GROUP_ROWS - 1) as i64), 1);
 }
