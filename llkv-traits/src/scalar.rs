@@ -9,6 +9,7 @@ use arrow::array::{
     Float64Array, Int8Array, Int16Array, Int32Array, Int64Array, NullArray, StringArray,
     new_null_array,
 };
+use arrow::buffer::ScalarBuffer;
 use arrow::datatypes::{
     DataType, Date32Type, Decimal128Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type,
     Int64Type,
@@ -140,9 +141,11 @@ impl ScalarValue {
 
     /// An array of `len` copies of this value.
     pub fn to_array(&self, len: usize) -> ArrayRef {
+        // Straight from a buffer: `From<Vec<_>>` goes through `ArrayData`, one allocation
+        // and a validation more, which a point statement pays for each of its literals.
         macro_rules! rep {
             ($arr:ty, $v:expr) => {
-                Arc::new(<$arr>::from(vec![*$v; len])) as ArrayRef
+                Arc::new(<$arr>::new(ScalarBuffer::from(vec![*$v; len]), None)) as ArrayRef
             };
         }
         match self {

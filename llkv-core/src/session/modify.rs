@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, AsArray, RecordBatch, RecordBatchOptions, UInt32Array};
+use arrow::array::{Array, AsArray, RecordBatch, RecordBatchOptions};
 use arrow::datatypes::SchemaRef;
 use llkv_traits::ScalarValue;
 use sqlparser::ast::{self, AssignmentTarget, Delete, FromTable, Statement};
@@ -190,7 +190,7 @@ impl BoundModify {
         // Phase 2: delete the old versions, then write the new ones.
         let mut count = 0u64;
         for (g, idx, _) in &matches {
-            store.mark_deleted(g, idx.values(), &t.snap, &mut t.undo, &meta.name)?;
+            store.mark_deleted(g, idx, &t.snap, &mut t.undo, &meta.name)?;
             count += idx.len() as u64;
         }
         t.touched.insert(meta.id);
@@ -211,12 +211,13 @@ impl BoundModify {
     }
 }
 
+/// Rows of one group a statement matched: the group, their row numbers (ascending) and
+/// their projected columns.
+type Matched = (Arc<RowGroup>, Vec<u32>, RecordBatch);
+
 impl BoundModify {
     /// The rows of each group of the table that the snapshot sees and the filter accepts.
-    fn matching_rows(
-        &self,
-        ctx: &ExecCtx<'_>,
-    ) -> Result<Vec<(Arc<RowGroup>, UInt32Array, RecordBatch)>> {
+    fn matching_rows(&self, ctx: &ExecCtx<'_>) -> Result<Vec<Matched>> {
         let (store, conjuncts, projection) = (&self.store, &self.conjuncts, &self.projection);
         // A conjunct comparing an indexed column with constants picks the candidate rows by
         // binary search (exec::index), as in scans.
@@ -226,25 +227,22 @@ impl BoundModify {
         let hashed = probe.as_ref().map(|p| p.hash_rows(store, &ctx.snap));
         let answered = matches!(hashed, Some(Ok(Some(_)))) && conjuncts.len() == 1;
         let filter = self.filter.as_ref().filter(|_| !answered);
-        let (groups, mut hashed) = match hashed.transpose()? {
-            Some(Some(found)) => {
-                let (groups, rows): (Vec<_>, Vec<_>) = found.into_iter().unzip();
-                (groups, Some(rows.into_iter()))
-            }
-            _ => (store.groups(), None),
+        // Per group: the rows the hash index found, if it was asked.
+        let groups: Vec<(Arc<RowGroup>, Option<Vec<u32>>)> = match hashed.transpose()? {
+            Some(Some(found)) => found.into_iter().map(|(g, r)| (g, Some(r))).collect(),
+            _ => store.groups().into_iter().map(|g| (g, None)).collect(),
         };
         let mut out = Vec::new();
-        for g in groups {
-            let candidates = hashed.as_mut().and_then(|h| h.next());
+        for (g, candidates) in groups {
             // Rows the hash index answered hold the key: statistics cannot rule them out.
             if g.num_rows() == 0
                 || (!answered && crate::exec::pruned(ctx, &g, projection, conjuncts))
             {
                 continue;
             }
-            let idx: UInt32Array = match (&probe, candidates) {
-                (_, Some(rows)) => rows.into(),
-                (Some(p), None) => g.visible_among(&ctx.snap, &p.rows(&g)?).into(),
+            let idx: Vec<u32> = match (&probe, candidates) {
+                (_, Some(rows)) => rows,
+                (Some(p), None) => g.visible_among(&ctx.snap, &p.rows(&g)?),
                 (None, None) => g
                     .visibility(&ctx.snap)
                     .iter()
@@ -256,7 +254,7 @@ impl BoundModify {
             if idx.is_empty() {
                 continue;
             }
-            let cols = crate::exec::columns_at(g.batch(), projection, idx.values().as_ref())?;
+            let cols = crate::exec::columns_at(g.batch(), projection, idx.as_slice())?;
             let batch = RecordBatch::try_new_with_options(
                 g.batch().schema(),
                 cols,
@@ -276,8 +274,11 @@ impl BoundModify {
                     if mask.true_count() == batch.num_rows() {
                         (idx, batch)
                     } else {
-                        let kept = arrow::compute::filter(&idx, &mask)?;
-                        let kept = kept.as_primitive::<arrow::datatypes::UInt32Type>().clone();
+                        let kept = idx
+                            .iter()
+                            .zip(mask.values())
+                            .filter_map(|(&r, keep)| keep.then_some(r))
+                            .collect();
                         (kept, arrow::compute::filter_record_batch(&batch, &mask)?)
                     }
                 }
