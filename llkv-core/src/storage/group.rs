@@ -74,6 +74,10 @@ pub struct RowGroup {
     /// Where each column keeps a row's value, for [`RowGroup::prefetch_row`]; set on
     /// first use, of a sealed group only.
     slots: OnceLock<RowSlots>,
+    /// A row [`RowGroup::may_be_all_dead`] last found live: looked at first next time, so
+    /// a group whose live rows come after a run of dead ones is not read up to them again
+    /// at every commit. Only a hint: a delete can make it stale.
+    live_hint: AtomicUsize,
 }
 
 /// The rows written to an open group so far (until it is sealed: its `data` is set).
@@ -257,6 +261,7 @@ impl RowGroup {
             marks_version: AtomicU64::new(0),
             summary: Mutex::new(None),
             slots: OnceLock::new(),
+            live_hint: AtomicUsize::new(0),
         }
     }
 
@@ -535,14 +540,36 @@ impl RowGroup {
     }
 
     /// False if some row is certainly not dead to every snapshot, whatever the horizon: a
-    /// created row with no delete, or with a pending one. Stops at the first such row, so
-    /// on a group with live rows it reads a few marks, where [`RowGroup::all_dead`] (and
-    /// [`RowGroup::is_settled`]) read them all once per change of the marks.
+    /// created row with no delete, or with a pending one. Answers from the remembered
+    /// summary while it is current; else looks at the row found live last time, then
+    /// reads the marks up to the first live row. On a group with live rows that is a few
+    /// marks, where [`RowGroup::all_dead`] (and [`RowGroup::is_settled`]) read them all
+    /// once per change of the marks.
     pub(super) fn may_be_all_dead(&self) -> bool {
-        self.created()
-            .iter()
-            .zip(self.deleted())
-            .all(|(c, d)| death(c.load(Ordering::Acquire), d.load(Ordering::Acquire)).is_some())
+        if let Some(s) = *self.summary.lock()
+            && s.version == self.marks_version()
+        {
+            return s.dies.is_some();
+        }
+        let (created, deleted) = (self.created(), self.deleted());
+        let live = |i: usize| {
+            death(
+                created[i].load(Ordering::Acquire),
+                deleted[i].load(Ordering::Acquire),
+            )
+            .is_none()
+        };
+        let hint = self.live_hint.load(Ordering::Relaxed);
+        if hint < created.len() && live(hint) {
+            return false;
+        }
+        match (0..created.len()).find(|&i| live(i)) {
+            Some(i) => {
+                self.live_hint.store(i, Ordering::Relaxed);
+                false
+            }
+            None => true,
+        }
     }
 
     /// True if every row is dead to every snapshot reading at `oldest` or later.

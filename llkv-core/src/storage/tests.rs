@@ -219,3 +219,29 @@ fn big_groups_drop_when_all_dead_and_stay_with_one_live_row() {
     assert_eq!(keys(&store)[0][0], 1_000_000);
     assert_eq!(found(&store, (1_000_000 + ROW_GROUP_ROWS - 1) as i64), 1);
 }
+
+#[test]
+fn may_be_all_dead_follows_deletes_past_its_hint() {
+    // Rows 0..3 deleted at 3, row 3 live: found live, and remembered.
+    let col: ArrayRef = Arc::new(Int64Array::from_iter_values(0..4));
+    let g = RowGroup::with_marks(
+        RecordBatch::try_new(schema(), vec![col]).expect("batch"),
+        (0..4).map(|_| AtomicU64::new(2)).collect(),
+        (0..4)
+            .map(|i| AtomicU64::new(if i == 3 { NEVER } else { 3 }))
+            .collect(),
+        None,
+    );
+    assert!(!g.may_be_all_dead());
+    assert!(!g.may_be_all_dead(), "asked again, from the hint");
+    // The remembered row is deleted: the hint is stale, the marks are read again.
+    g.deleted()[3].store(4, Ordering::Release);
+    g.mark_dirty();
+    assert!(g.may_be_all_dead());
+    // A summary computed since answers while current, and not after a change.
+    assert!(g.is_settled(&HORIZON));
+    assert!(g.may_be_all_dead());
+    g.deleted()[1].store(PENDING_BIT | 9, Ordering::Release);
+    g.mark_dirty();
+    assert!(!g.may_be_all_dead(), "a pending delete after the summary");
+}
